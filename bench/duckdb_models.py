@@ -1,0 +1,94 @@
+"""Runs skillbrain's SQL models in DuckDB over the Parquet files of a skillbrain lake.
+
+Each canonical table is a view over the Parquet files of its Delta table; each reference
+CSV is a table ref_<name>; each model is materialised as a DuckDB table, in dependency
+order, and timed. Prints one JSON object: {"models": {name: {"seconds": [..], "rows": n}}}.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import time
+
+import duckdb
+
+CANONICAL = [
+    "workers", "enterprises", "certifications", "assessment_results",
+    "assessment_dimension_scores", "competition_scores", "training_records",
+    "mentorships", "talent_demand",
+]
+
+
+def header(sql, key):
+    m = re.search(r"^--\s*" + key + r":\s*(.*)$", sql, re.MULTILINE)
+    return m.group(1).strip() if m else None
+
+
+def load_models(queries):
+    models = {}
+    for path in sorted(glob.glob(os.path.join(queries, "**", "*.sql"), recursive=True)):
+        sql = open(path, encoding="utf-8").read()
+        models[header(sql, "name")] = sql
+    return models
+
+
+def order(models):
+    """Topological order: a model after every model whose name it mentions as a word."""
+    deps = {}
+    for name, sql in models.items():
+        body = "\n".join(l for l in sql.splitlines() if not l.lstrip().startswith("--"))
+        words = set(re.findall(r"[a-z_][a-z0-9_]*", body.lower()))
+        deps[name] = {m for m in models if m != name and m in words}
+    done, out = set(), []
+    while len(out) < len(models):
+        ready = sorted(n for n in models if n not in done and deps[n] <= done)
+        if not ready:
+            raise SystemExit("cycle among models")
+        out += ready
+        done |= set(ready)
+    return out
+
+
+def connect(lake, reference, threads):
+    con = duckdb.connect()
+    con.execute(f"set threads = {threads}")
+    for t in CANONICAL:
+        files = os.path.join(lake, t, "*.parquet")
+        con.execute(f"create view {t} as select * from read_parquet('{files}')")
+    for path in sorted(glob.glob(os.path.join(reference, "*.csv"))):
+        name = "ref_" + os.path.splitext(os.path.basename(path))[0]
+        cols = open(path, encoding="utf-8").readline().strip().split(",")
+        types = {c: "VARCHAR" for c in cols if c == "code" or c.endswith("_code")}
+        con.execute(
+            f"create table {name} as select * from read_csv(?, header = true, types = ?)",
+            [path, types],
+        )
+    return con
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lake", required=True)
+    ap.add_argument("--queries", default="queries")
+    ap.add_argument("--reference", default="datasets/data")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    models = load_models(args.queries)
+    names = order(models)
+    result = {n: {"seconds": [], "rows": None} for n in names}
+    for _ in range(args.runs):
+        con = connect(args.lake, args.reference, args.threads)
+        for n in names:
+            t0 = time.perf_counter()
+            con.execute(f"create or replace table {n} as {models[n]}")
+            result[n]["seconds"].append(time.perf_counter() - t0)
+            result[n]["rows"] = con.execute(f"select count(*) from {n}").fetchone()[0]
+        con.close()
+    print(json.dumps({"duckdb": duckdb.__version__, "models": result}))
+
+
+if __name__ == "__main__":
+    main()

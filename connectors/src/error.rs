@@ -1,0 +1,66 @@
+//! The connectors' error type.
+
+use std::path::PathBuf;
+
+/// Result with the connectors' [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong while decoding and validating a source.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A table name that is not one of the canonical tables.
+    #[error(
+        "unknown table '{0}'; the canonical tables are workers, enterprises, certifications, assessment_results, assessment_dimension_scores, competition_scores, training_records, mentorships, talent_demand"
+    )]
+    UnknownTable(String),
+    /// A value in a source that cannot be landed; names where and why.
+    #[error("{file}: line {line}, column '{column}': {reason}")]
+    BadValue {
+        /// The source file (or stream) name.
+        file: String,
+        /// 1-based line (for CSV: the physical line of the record; for Parquet: the row number).
+        line: u64,
+        /// The canonical column.
+        column: String,
+        /// What is wrong, in words a person can act on.
+        reason: String,
+    },
+    /// A record that cannot be decoded at all (not UTF-8, not JSON, wrong number of
+    /// fields), so no single column is to blame; names the line.
+    #[error("{file}: line {line}: {reason}")]
+    BadRecord {
+        /// The source file (or stream) name.
+        file: String,
+        /// 1-based physical line of the record.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file format name that is not one of the supported formats.
+    #[error(
+        "unknown file format '{0}'; the formats are csv, ndjson (also jsonl, json) and parquet"
+    )]
+    UnknownFormat(String),
+    /// A source whose structure is wrong (missing header column, unreadable format).
+    #[error("{file}: {reason}")]
+    BadFile {
+        /// The source file name.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file that cannot be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An Arrow error while building batches.
+    #[error(transparent)]
+    Arrow(#[from] arrow::error::ArrowError),
+    /// A Parquet error while writing or reading.
+    #[error(transparent)]
+    Parquet(#[from] parquet::errors::ParquetError),
+}

@@ -1,0 +1,179 @@
+//! CSV in canonical columns: a header row naming the columns in any order, UTF-8
+//! records, an empty field for null.
+
+use std::io::Read;
+
+use arrow::record_batch::RecordBatch;
+use csv::{ByteRecord, Reader, ReaderBuilder};
+
+use super::builder::BatchBuilder;
+use super::{BatchSource, Batches, FileReadOptions, Stream};
+use crate::error::{Error, Result};
+use crate::schema::Table;
+
+/// Reads the header of `input` (BOM already removed) and returns its batches.
+pub(super) fn batches<R: Read + Send + 'static>(
+    table: Table,
+    file: String,
+    input: R,
+    opts: &FileReadOptions,
+) -> Result<Batches> {
+    let mut reader = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(input);
+    let out = BatchBuilder::new(table, opts.batch_rows);
+    let mut record = ByteRecord::new();
+    let bad_file = |reason: String| Error::BadFile {
+        file: file.clone(),
+        reason,
+    };
+    if !reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(&file, e))?
+    {
+        return Err(bad_file(
+            "the file is empty; expected a header row naming the columns".into(),
+        ));
+    }
+    let sources = map_header(&out, &record).map_err(bad_file)?;
+    let fields = record.len();
+    let source = CsvSource {
+        reader,
+        record,
+        fields,
+        sources,
+        out,
+        file,
+        eof: false,
+    };
+    Ok(Stream::boxed(source))
+}
+
+/// For each canonical column, the index of its field in the header (if present).
+fn map_header(out: &BatchBuilder, header: &ByteRecord) -> Result<Vec<Option<usize>>, String> {
+    let spec = out.spec();
+    let mut sources = vec![None; spec.columns.len()];
+    let mut unknown = Vec::new();
+    for (field, raw) in header.iter().enumerate() {
+        let name = std::str::from_utf8(raw)
+            .map_err(|_| "the header row is not valid UTF-8".to_string())?
+            .trim();
+        match spec.index_of(name) {
+            Some(i) if sources[i].is_some() => {
+                return Err(format!("column '{name}' appears twice in the header"));
+            }
+            Some(i) => sources[i] = Some(field),
+            None => unknown.push(format!("'{name}'")),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(format!(
+            "unknown columns {} in the header; the columns of {} are {}",
+            unknown.join(", "),
+            spec.table,
+            spec.column_list()
+        ));
+    }
+    let missing: Vec<&str> = (spec.columns.iter().zip(&sources))
+        .filter(|(c, s)| !c.nullable && s.is_none())
+        .map(|(c, _)| c.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the header lacks required columns {}",
+            missing.join(", ")
+        ));
+    }
+    Ok(sources)
+}
+
+fn csv_error(file: &str, e: csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| p.line());
+    let reason = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => Error::Io {
+            path: file.into(),
+            source,
+        },
+        _ => Error::BadRecord {
+            file: file.to_string(),
+            line,
+            reason,
+        },
+    }
+}
+
+struct CsvSource<R> {
+    reader: Reader<R>,
+    record: ByteRecord,
+    /// The number of fields in the header; every record has as many.
+    fields: usize,
+    sources: Vec<Option<usize>>,
+    out: BatchBuilder,
+    file: String,
+    eof: bool,
+}
+
+impl<R: Read> CsvSource<R> {
+    fn bad_value(&self, line: u64, column: usize, reason: String) -> Error {
+        let column = self.out.spec().columns[column].name.clone();
+        Error::BadValue {
+            file: self.file.clone(),
+            line,
+            column,
+            reason,
+        }
+    }
+
+    /// Reads, checks and appends one record; `false` at the end of the file.
+    fn read_row(&mut self) -> Result<bool> {
+        if !self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(&self.file, e))?
+        {
+            return Ok(false);
+        }
+        let line = self.record.position().map_or(0, |p| p.line());
+        if self.record.len() != self.fields {
+            let reason = format!(
+                "expected {} fields as in the header, found {}",
+                self.fields,
+                self.record.len()
+            );
+            return Err(Error::BadRecord {
+                file: self.file.clone(),
+                line,
+                reason,
+            });
+        }
+        for (i, source) in self.sources.iter().enumerate() {
+            let raw = source.and_then(|f| self.record.get(f)).unwrap_or_default();
+            let pushed = match std::str::from_utf8(raw) {
+                Ok(text) => self.out.push_text(i, text),
+                Err(e) => Err(format!(
+                    "not valid UTF-8 text (bad byte at offset {} of the field)",
+                    e.valid_up_to()
+                )),
+            };
+            if let Err(reason) = pushed {
+                return Err(self.bad_value(line, i, reason));
+            }
+        }
+        self.out
+            .end_row()
+            .map_err(|(i, reason)| self.bad_value(line, i, reason))?;
+        Ok(true)
+    }
+}
+
+impl<R: Read + Send> BatchSource for CsvSource<R> {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        while !self.eof && !self.out.is_full() {
+            self.eof = !self.read_row()?;
+        }
+        self.out.finish()
+    }
+}

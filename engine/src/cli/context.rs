@@ -1,0 +1,150 @@
+//! What every command opens: the configuration, the lake, the reference tables, the
+//! models, and the store the API serves from.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use datafusion::execution::context::SQLOptions;
+use datafusion::prelude::SessionContext;
+
+use crate::cli::Cli;
+use crate::config::Config;
+use crate::error::Result;
+use crate::lake::Lake;
+use crate::pipeline::{self, Pipeline, RunReport};
+use crate::store::{ModelSnapshot, ModelStore};
+
+/// An opened skillbrain: configuration, lake, models and the served store.
+pub struct Context {
+    /// The effective configuration.
+    pub config: Config,
+    /// The lake.
+    pub lake: Arc<Lake>,
+    /// Reference tables as (`ref_<name>`, CSV text).
+    pub reference: Vec<(String, String)>,
+    /// The models in dependency order.
+    pub pipeline: Pipeline,
+    /// Materialised models, as served.
+    pub store: Arc<ModelStore>,
+}
+
+impl Context {
+    /// Opens what the command line names: configuration with its overrides, the lake
+    /// (creating the canonical tables if needed) and the models.
+    pub async fn open(cli: &Cli) -> Result<Context> {
+        let mut config = Config::load(cli.config.as_deref())?;
+        if let Some(lake) = &cli.lake {
+            config.lake_url = lake.clone();
+        }
+        if let Some(q) = &cli.queries {
+            config.queries_dir = q.clone();
+        }
+        Context::open_config(config).await
+    }
+
+    /// Opens a context from a configuration.
+    pub async fn open_config(config: Config) -> Result<Context> {
+        let reference = pipeline::reference_tables(&config)?;
+        let sources = pipeline::session::source_names(&reference);
+        let pipeline = Pipeline::load(&config.queries_dir, &sources)?;
+        let lake = Lake::open(config.lake_root()?, config.storage_options()).await?;
+        Ok(Context {
+            config,
+            lake: Arc::new(lake),
+            reference,
+            pipeline,
+            store: Arc::new(ModelStore::new()),
+        })
+    }
+
+    /// A fresh session over the lake's current tables and the reference tables.
+    pub async fn session(&self) -> Result<SessionContext> {
+        pipeline::session(&self.config, &self.lake, &self.reference).await
+    }
+
+    /// Refreshes every model and publishes it to the store.
+    pub async fn run_models(&self, progress: bool) -> Result<Vec<RunReport>> {
+        let ctx = self.session().await?;
+        self.pipeline
+            .run(&ctx, &self.lake, &self.store, progress)
+            .await
+    }
+
+    /// Plans every model, then runs the declared tests of every materialised model.
+    /// Returns the number of tests that passed.
+    pub async fn check(&self) -> Result<usize> {
+        let planning = self.session().await?;
+        self.pipeline.plan_all(&planning).await?;
+        let loaded = self.load_store().await?;
+        if loaded < self.pipeline.models.len() {
+            eprintln!(
+                "note: {} of {} models are not materialised yet; their data tests run after `skillbrain run`",
+                self.pipeline.models.len() - loaded,
+                self.pipeline.models.len()
+            );
+        }
+        let ctx = self.session().await?;
+        for snapshot in self.store.list() {
+            let table = datafusion::datasource::MemTable::try_new(
+                snapshot.schema.clone(),
+                vec![snapshot.batches.clone()],
+            )?;
+            ctx.register_table(snapshot.name.as_str(), Arc::new(table))?;
+        }
+        let materialised = Pipeline {
+            root: self.pipeline.root.clone(),
+            models: self
+                .pipeline
+                .models
+                .iter()
+                .filter(|m| self.store.get(&m.name).is_some())
+                .cloned()
+                .collect(),
+        };
+        materialised.test_all(&ctx).await
+    }
+
+    /// Loads every materialised model from the lake into the store; returns how many.
+    pub async fn load_store(&self) -> Result<usize> {
+        let mut loaded = 0;
+        for model in &self.pipeline.models {
+            if let Some((version, schema, batches)) = self.lake.read_model(&model.name).await? {
+                let schema = batches.first().map_or(schema, |b| b.schema());
+                let refreshed_at = chrono::Utc::now();
+                self.store.publish(ModelSnapshot {
+                    name: model.name.clone(),
+                    description: model.description.clone(),
+                    grain: model.grain.clone(),
+                    version,
+                    refreshed_at,
+                    schema,
+                    batches,
+                });
+                loaded += 1;
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// Runs one read-only query over the lake and the reference tables (models are read
+    /// from their materialised tables).
+    pub async fn sql(&self, query: &str) -> Result<Vec<RecordBatch>> {
+        let ctx = self.session().await?;
+        for model in &self.pipeline.models {
+            if let Some((_, schema, batches)) = self.lake.read_model(&model.name).await? {
+                let schema = batches.first().map_or(schema, |b| b.schema());
+                let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
+                ctx.register_table(model.name.as_str(), Arc::new(table))?;
+            }
+        }
+        let options = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        Ok(ctx
+            .sql_with_options(query, options)
+            .await?
+            .collect()
+            .await?)
+    }
+}

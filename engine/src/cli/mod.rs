@@ -1,0 +1,237 @@
+//! The `skillbrain` command line: `demo`, `generate`, `ingest`, `run`, `check`, `serve`, `sql`.
+//!
+//! - `mod.rs`: arguments and dispatch; errors become a message and a non-zero exit.
+//! - `context.rs`: what every command opens: configuration, lake, reference data, models.
+//! - `ingest.rs`: landing files in the lake.
+//! - `serve.rs`: the HTTP server, and the demo that feeds it.
+
+mod context;
+mod ingest;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use context::Context;
+
+/// skillbrain: a stream-processing skill analytics engine.
+#[derive(Debug, Parser)]
+#[command(name = "skillbrain", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (TOML); defaults to ./skillbrain.toml when present.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Lake location (folder, file:// or s3:// URL); overrides the configuration.
+    #[arg(long, global = true)]
+    pub lake: Option<String>,
+    /// Folder of SQL models; overrides the configuration.
+    #[arg(long, global = true)]
+    pub queries: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a city, ingest it, run every model and serve the API.
+    Demo(DemoArgs),
+    /// Write a synthetic city: all nine canonical tables.
+    Generate(GenerateArgs),
+    /// Land canonical files (Parquet, CSV, NDJSON) in the lake, exactly once.
+    Ingest(IngestArgs),
+    /// Refresh every model.
+    Run,
+    /// Parse and plan every model and run its declared tests on the current data.
+    Check,
+    /// Serve the HTTP API over the current models.
+    Serve(ServeArgs),
+    /// Run one read-only SQL query over the lake and the models and print the result.
+    Sql {
+        /// Output: table, csv or json.
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// The query.
+        query: String,
+    },
+}
+
+/// `generate` arguments.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of workers.
+    #[arg(long, default_value_t = 20_000)]
+    pub workers: u64,
+    /// Random seed; the same seed writes the same city.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// parquet, csv or ndjson.
+    #[arg(long, default_value = "parquet")]
+    pub format: String,
+    /// Total assessment events (default: three per worker).
+    #[arg(long)]
+    pub assessments: Option<u64>,
+}
+
+/// `ingest` arguments.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Target table; when omitted, each file's name (e.g. `workers.csv`) names it.
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Source format (csv, ndjson, parquet); by default from the extension.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Files, or folders whose files are all landed.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// `serve` arguments.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (overrides the configuration).
+    #[arg(long)]
+    pub bind: Option<String>,
+}
+
+/// `demo` arguments.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of workers in the generated city.
+    #[arg(long, default_value_t = 20_000)]
+    pub workers: u64,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Folder for the generated city and (unless --lake is given) the lake.
+    #[arg(long, default_value = "data/demo")]
+    pub dir: PathBuf,
+    /// Address to listen on (overrides the configuration).
+    #[arg(long)]
+    pub bind: Option<String>,
+    /// Stop after preparing the data instead of serving (for scripts).
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SKILLBRAIN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,skillbrain_engine=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Generate(args) => {
+            ingest::generate(args)?;
+            Ok(())
+        }
+        Command::Demo(args) => serve::demo(&cli, args).await,
+        Command::Ingest(args) => {
+            let ctx = Context::open(&cli).await?;
+            ingest::ingest(&ctx, args).await
+        }
+        Command::Run => {
+            let ctx = Context::open(&cli).await?;
+            let reports = ctx.run_models(true).await?;
+            println!(
+                "{:<32} {:>10} {:>7} {:>9} {:>9}",
+                "model", "rows", "version", "query_s", "total_s"
+            );
+            for r in &reports {
+                println!(
+                    "{:<32} {:>10} {:>7} {:>9.3} {:>9.3}",
+                    r.model, r.rows, r.version, r.query_seconds, r.seconds
+                );
+            }
+            let total: f64 = reports.iter().map(|r| r.seconds).sum();
+            println!("{} models refreshed in {total:.3}s", reports.len());
+            Ok(())
+        }
+        Command::Check => {
+            let ctx = Context::open(&cli).await?;
+            let tests = ctx.check().await?;
+            println!(
+                "{} models parsed and planned; {tests} tests passed",
+                ctx.pipeline.models.len()
+            );
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let ctx = Context::open(&cli).await?;
+            serve::serve(ctx, args.bind.clone()).await
+        }
+        Command::Sql { query, format } => {
+            let ctx = Context::open(&cli).await?;
+            let batches = ctx.sql(query).await?;
+            print_batches(&batches, format)
+        }
+    }
+}
+
+fn print_batches(batches: &[arrow::array::RecordBatch], format: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        "table" => writeln!(
+            out,
+            "{}",
+            arrow::util::pretty::pretty_format_batches(batches)?
+        )?,
+        "csv" => {
+            let mut w = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut out);
+            for b in batches {
+                w.write(b)?;
+            }
+        }
+        "json" if batches.iter().all(|b| b.num_rows() == 0) => writeln!(out, "[]")?,
+        "json" => {
+            let mut w = arrow::json::WriterBuilder::new()
+                .with_explicit_nulls(true)
+                .build::<_, arrow::json::writer::JsonArray>(&mut out);
+            for b in batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+            writeln!(out)?;
+        }
+        other => anyhow::bail!("unknown output format '{other}' (table, csv or json)"),
+    }
+    Ok(())
+}

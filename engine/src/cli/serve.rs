@@ -1,0 +1,116 @@
+//! `serve` and `demo`: the HTTP API over the current models, and the demo that prepares
+//! a city for it.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context as _;
+use skillbrain_connectors::Table;
+use skillbrain_datasets::generate::{Format, GenerateOptions, generate};
+use skillbrain_datasets::reference::Reference;
+
+use crate::cli::{Cli, Context, DemoArgs, ingest};
+use crate::config::Config;
+use crate::http::metrics::Metrics;
+use crate::http::{self, AppState};
+
+/// Serves the API until Ctrl-C. Models not yet materialised are refreshed first.
+pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
+    let loaded = ctx.load_store().await?;
+    if loaded < ctx.pipeline.models.len() {
+        ctx.run_models(false).await?;
+    }
+    let bind = bind.unwrap_or_else(|| ctx.config.http.bind.clone());
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    let metrics = Arc::new(Metrics::new());
+    metrics.observe_store(&ctx.store);
+    let state = AppState {
+        store: ctx.store.clone(),
+        metrics,
+        ready: Arc::new(AtomicBool::new(true)),
+    };
+    println!("skillbrain serving on http://{addr}/  (Ctrl-C to stop)");
+    print_urls(&addr.to_string());
+    http::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+fn print_urls(addr: &str) {
+    let base = format!("http://{addr}");
+    println!("try:");
+    for path in [
+        "/healthz",
+        "/v1/models",
+        "/v1/models/talent_stock?region_code=330382&limit=20",
+        "/v1/models/talent_stock?occupation_code=6-31-01-03&format=csv",
+        "/v1/models/talent_gap?period=2026Q3&order_by=-gap&limit=10",
+        "/metrics",
+        "/openapi.json",
+    ] {
+        println!("  curl '{base}{path}'");
+    }
+}
+
+/// Generates a city (unless one is already there), ingests it, refreshes every model
+/// and serves the API.
+pub async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
+    let city = args.dir.join("city");
+    if !city.join("workers.parquet").exists() {
+        println!(
+            "generating a city of {} workers in {}",
+            args.workers,
+            city.display()
+        );
+        let opts = GenerateOptions {
+            workers: args.workers,
+            seed: args.seed,
+            out: city.clone(),
+            format: Format::Parquet,
+            assessments: None,
+            progress: true,
+        };
+        let city_out = city.clone();
+        tokio::task::spawn_blocking(move || {
+            generate(&opts, &Reference::embedded()).map(|_| city_out)
+        })
+        .await??;
+    }
+    let mut config = Config::load(cli.config.as_deref())?;
+    config.lake_url = match &cli.lake {
+        Some(l) => l.clone(),
+        None => args.dir.join("lake").to_string_lossy().into_owned(),
+    };
+    if let Some(q) = &cli.queries {
+        config.queries_dir = q.clone();
+    }
+    let ctx = Context::open_config(config).await?;
+    println!("landing the city in the lake at {}", ctx.lake.root());
+    for table in Table::ALL {
+        let file = city.join(format!("{}.parquet", table.name()));
+        let out = ingest::ingest_file(&ctx, table, &file, None).await?;
+        println!(
+            "  {:<30} {:>9} accepted {:>9} duplicates  v{}",
+            table.name(),
+            out.accepted,
+            out.duplicates,
+            out.version
+        );
+    }
+    println!("refreshing {} models", ctx.pipeline.models.len());
+    for r in ctx.run_models(true).await? {
+        println!(
+            "  {:<30} {:>9} rows  v{:<4} {:.2}s",
+            r.model, r.rows, r.version, r.seconds
+        );
+    }
+    if args.no_serve {
+        return Ok(());
+    }
+    serve(ctx, args.bind.clone()).await
+}

@@ -1,0 +1,176 @@
+//! Layered configuration: the embedded `config/default.toml`, then a TOML file, then
+//! `SKILLBRAIN_`-prefixed environment variables (`__` separates nested keys).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::{Error, Result};
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    /// Folder, `file://` or `s3://` URL of the lake.
+    pub lake_url: String,
+    /// Folder of SQL models.
+    pub queries_dir: PathBuf,
+    /// Folder of reference CSVs; empty for the built-in data.
+    pub reference_dir: String,
+    /// HTTP settings.
+    pub http: HttpConfig,
+    /// Query engine settings.
+    pub engine: EngineConfig,
+    /// S3 settings for `s3://` lakes.
+    pub s3: S3Config,
+}
+
+/// HTTP settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpConfig {
+    /// Address to listen on.
+    pub bind: String,
+}
+
+/// Query engine settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EngineConfig {
+    /// DataFusion target partitions; 0 = number of cores.
+    pub target_partitions: usize,
+    /// Rows per batch when reading sources.
+    pub batch_rows: usize,
+}
+
+/// S3-compatible storage settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct S3Config {
+    /// Endpoint URL (MinIO and friends); empty for AWS.
+    pub endpoint: String,
+    /// Region; empty for the default.
+    pub region: String,
+    /// Access key id; empty to use the environment.
+    pub access_key_id: String,
+    /// Secret access key; empty to use the environment.
+    pub secret_access_key: String,
+    /// Allow plain HTTP endpoints.
+    pub allow_http: bool,
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if given, it must exist; else `./skillbrain.toml` if
+    /// present), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config> {
+        let mut fig = Figment::from(Toml::string(DEFAULTS));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(Error::Config(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => fig = fig.merge(Toml::file(path)),
+            None if Path::new("skillbrain.toml").exists() => {
+                fig = fig.merge(Toml::file("skillbrain.toml"))
+            }
+            None => {}
+        }
+        fig = fig.merge(Env::prefixed("SKILLBRAIN_").split("__"));
+        fig.extract().map_err(|e| Error::Config(e.to_string()))
+    }
+
+    /// The lake root as a URL (a folder is made absolute and created).
+    pub fn lake_root(&self) -> Result<Url> {
+        lake_root_url(&self.lake_url)
+    }
+
+    /// Storage options passed to the object store (only for `s3://` lakes).
+    pub fn storage_options(&self) -> HashMap<String, String> {
+        let mut opts = HashMap::new();
+        let s3 = &self.s3;
+        let mut put = |k: &str, v: &str| {
+            if !v.is_empty() {
+                opts.insert(k.to_string(), v.to_string());
+            }
+        };
+        put("aws_endpoint", &s3.endpoint);
+        put("aws_region", &s3.region);
+        put("aws_access_key_id", &s3.access_key_id);
+        put("aws_secret_access_key", &s3.secret_access_key);
+        if s3.allow_http {
+            opts.insert("aws_allow_http".into(), "true".into());
+        }
+        if self.lake_url.starts_with("s3://") {
+            // A single writer per lake: no external lock table is needed.
+            opts.insert("aws_s3_allow_unsafe_rename".into(), "true".into());
+        }
+        opts
+    }
+
+    /// DataFusion target partitions (0 resolved to the number of cores).
+    pub fn target_partitions(&self) -> usize {
+        match self.engine.target_partitions {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        }
+    }
+}
+
+/// Turns a folder path or URL into the lake root URL (always ending in `/`).
+pub fn lake_root_url(spec: &str) -> Result<Url> {
+    let url = if spec.contains("://") {
+        Url::parse(spec).map_err(|e| Error::Config(format!("lake_url '{spec}': {e}")))?
+    } else {
+        let path = Path::new(spec);
+        std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
+        let abs = path.canonicalize().map_err(|e| Error::io(path, e))?;
+        Url::from_directory_path(&abs)
+            .map_err(|_| Error::Config(format!("lake_url '{spec}' is not a usable folder")))?
+    };
+    let mut url = url;
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn defaults_load_and_env_overrides() {
+        let cfg = Config::load(None).unwrap();
+        assert_eq!(cfg.http.bind, "127.0.0.1:8080");
+        assert_eq!(cfg.queries_dir, PathBuf::from("queries"));
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SKILLBRAIN_HTTP__BIND", "127.0.0.1:9999");
+            let cfg = Config::load(None).unwrap();
+            assert_eq!(cfg.http.bind, "127.0.0.1:9999");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_config_file_is_an_error() {
+        let err = Config::load(Some(Path::new("/nonexistent/skillbrain.toml"))).unwrap_err();
+        assert!(err.to_string().contains("does not exist"));
+    }
+
+    #[test]
+    fn folder_becomes_a_directory_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("lake");
+        let url = lake_root_url(sub.to_str().unwrap()).unwrap();
+        assert_eq!(url.scheme(), "file");
+        assert!(url.path().ends_with("/lake/"));
+        let s3 = lake_root_url("s3://bucket/prefix").unwrap();
+        assert_eq!(s3.as_str(), "s3://bucket/prefix/");
+    }
+}

@@ -1,0 +1,146 @@
+//! `GET /openapi.json`: the OpenAPI 3.1 description of the API, written by hand.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::models::{DEFAULT_LIMIT, MAX_LIMIT};
+
+/// The `/openapi.json` route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(|| async { Json(document()) }))
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+    })
+}
+
+fn query_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+/// The OpenAPI 3.1 document.
+pub fn document() -> Value {
+    let etag = json!({ "description": "`\"<name>@<version>\"`", "schema": { "type": "string" } });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "skillbrain",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Skill analytics of a city's industrial workers: the materialised SQL models as rows."
+        },
+        "paths": {
+            "/healthz": { "get": {
+                "summary": "The process is alive",
+                "responses": { "200": { "description": "`{\"status\":\"ok\"}`" } }
+            }},
+            "/readyz": { "get": {
+                "summary": "The engine has loaded its models and takes traffic",
+                "responses": {
+                    "200": { "description": "ready" },
+                    "503": error_response("not ready yet (`not_ready`)")
+                }
+            }},
+            "/metrics": { "get": {
+                "summary": "Prometheus metrics",
+                "responses": { "200": {
+                    "description": "Prometheus text exposition format 0.0.4",
+                    "content": { "text/plain": { "schema": { "type": "string" } } }
+                }}
+            }},
+            "/openapi.json": { "get": {
+                "summary": "This document",
+                "responses": { "200": { "description": "OpenAPI 3.1" } }
+            }},
+            "/v1/models": { "get": {
+                "summary": "Every served model",
+                "responses": { "200": {
+                    "description": "the models",
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ModelList" } } }
+                }}
+            }},
+            "/v1/models/{name}": { "get": {
+                "summary": "A model's rows",
+                "description": "Filters are `column=value` on the model's grain columns only (equality against the value rendered as text). Rows are ordered by `order_by`, then by the grain columns ascending, so paging is stable.",
+                "parameters": [
+                    { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } },
+                    query_param("limit", "rows to answer at most",
+                        json!({ "type": "integer", "minimum": 0, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT })),
+                    query_param("offset", "matching rows to skip",
+                        json!({ "type": "integer", "minimum": 0, "default": 0 })),
+                    query_param("order_by", "a column name; `-column` for descending",
+                        json!({ "type": "string" })),
+                    query_param("format", "the response encoding",
+                        json!({ "type": "string", "enum": ["json", "csv", "arrow"], "default": "json" })),
+                    { "name": "filters", "in": "query", "required": false, "style": "form", "explode": true,
+                      "description": "`column=value` for any grain column; any other parameter is a 400",
+                      "schema": { "type": "object", "additionalProperties": { "type": "string" } } },
+                    { "name": "If-None-Match", "in": "header", "required": false,
+                      "description": "an ETag from an earlier answer, a list of them, or `*`",
+                      "schema": { "type": "string" } }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the rows",
+                        "headers": {
+                            "ETag": etag,
+                            "X-Total-Count": { "description": "rows matching the filters", "schema": { "type": "integer" } }
+                        },
+                        "content": {
+                            "application/json": { "schema": { "$ref": "#/components/schemas/Rows" } },
+                            "text/csv": { "schema": { "type": "string" } },
+                            "application/vnd.apache.arrow.stream": { "schema": { "type": "string", "contentEncoding": "binary" } }
+                        }
+                    },
+                    "304": { "description": "not modified since the ETag given", "headers": { "ETag": etag } },
+                    "400": error_response("an unknown parameter or a bad value (`bad_request`)"),
+                    "404": error_response("no such model (`not_found`)")
+                }
+            }}
+        },
+        "components": { "schemas": {
+            "Error": {
+                "type": "object", "required": ["error"],
+                "properties": { "error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": { "code": { "type": "string" }, "message": { "type": "string" } }
+                }}
+            },
+            "Model": {
+                "type": "object",
+                "required": ["name", "description", "grain", "columns", "version", "refreshed_at", "rows"],
+                "properties": {
+                    "name": { "type": "string" },
+                    "description": { "type": "string" },
+                    "grain": { "type": "array", "items": { "type": "string" } },
+                    "columns": { "type": "array", "items": {
+                        "type": "object",
+                        "properties": { "name": { "type": "string" }, "type": { "type": "string" } }
+                    }},
+                    "version": { "type": "integer" },
+                    "refreshed_at": { "type": "string", "format": "date-time" },
+                    "rows": { "type": "integer" }
+                }
+            },
+            "ModelList": {
+                "type": "object", "required": ["models"],
+                "properties": { "models": { "type": "array", "items": { "$ref": "#/components/schemas/Model" } } }
+            },
+            "Rows": {
+                "type": "object", "required": ["name", "version", "total", "offset", "limit", "rows"],
+                "properties": {
+                    "name": { "type": "string" },
+                    "version": { "type": "integer" },
+                    "total": { "type": "integer", "description": "rows matching the filters" },
+                    "offset": { "type": "integer" },
+                    "limit": { "type": "integer" },
+                    "rows": { "type": "array", "items": { "type": "object" } }
+                }
+            }
+        }}
+    })
+}

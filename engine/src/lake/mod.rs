@@ -1,0 +1,282 @@
+//! The lake: every canonical table and every materialised model is a Delta table under
+//! one object-store root (a local folder by default, `s3://…` in real deployments).
+//!
+//! - `mod.rs`: [`Lake`]: opening tables, exactly-once appends, registering tables with
+//!   DataFusion, writing and reading model outputs.
+//! - `keys.rs`: idempotency keys and the per-table key set.
+//!
+//! One process writes a lake at a time; appends to one table are serialised inside it.
+//! Each append is one Delta commit, so a reader sees all of a batch or none of it.
+
+mod keys;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use arrow::array::RecordBatch;
+use arrow::compute::filter_record_batch;
+use arrow::datatypes::SchemaRef;
+use datafusion::catalog::TableProvider;
+use datafusion::prelude::SessionContext;
+use deltalake::DeltaTable;
+use deltalake::kernel::Transaction;
+use deltalake::kernel::transaction::CommitProperties;
+use deltalake::protocol::SaveMode;
+use futures::TryStreamExt;
+use skillbrain_connectors::Table;
+use url::Url;
+
+pub use keys::{KeySet, row_hashes};
+
+use crate::error::{Error, Result};
+
+/// What an append did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AppendOutcome {
+    /// Rows newly stored.
+    pub accepted: u64,
+    /// Rows whose key was already stored (or repeated in the input) and were skipped.
+    pub duplicates: u64,
+    /// The table version after the append (the commit holding the rows, or the current
+    /// version when every row was a duplicate).
+    pub version: i64,
+}
+
+/// The lake root and its per-table writer state.
+pub struct Lake {
+    root: Url,
+    storage_options: HashMap<String, String>,
+    writers: Mutex<HashMap<Table, Arc<tokio::sync::Mutex<Option<KeySet>>>>>,
+}
+
+impl std::fmt::Debug for Lake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lake")
+            .field("root", &self.root.as_str())
+            .finish()
+    }
+}
+
+impl Lake {
+    /// Opens the lake at `root` (a directory URL ending in `/`) and makes sure every
+    /// canonical table exists.
+    pub async fn open(root: Url, storage_options: HashMap<String, String>) -> Result<Lake> {
+        deltalake::aws::register_handlers(None);
+        let lake = Lake {
+            root,
+            storage_options,
+            writers: Mutex::new(HashMap::new()),
+        };
+        for table in Table::ALL {
+            lake.ensure_table(&lake.table_url(table.name())?, table.schema())
+                .await?;
+        }
+        Ok(lake)
+    }
+
+    /// The lake root.
+    pub fn root(&self) -> &Url {
+        &self.root
+    }
+
+    /// URL of a canonical table.
+    pub fn table_url(&self, name: &str) -> Result<Url> {
+        self.root
+            .join(&format!("{name}/"))
+            .map_err(|e| Error::Config(format!("table {name}: {e}")))
+    }
+
+    /// URL of a model's materialised table.
+    pub fn model_url(&self, name: &str) -> Result<Url> {
+        self.root
+            .join(&format!("models/{name}/"))
+            .map_err(|e| Error::Config(format!("model {name}: {e}")))
+    }
+
+    async fn load(&self, url: &Url) -> Result<DeltaTable> {
+        if url.scheme() == "file"
+            && let Ok(path) = url.to_file_path()
+        {
+            std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(
+            DeltaTable::try_from_url_with_storage_options(
+                url.clone(),
+                self.storage_options.clone(),
+            )
+            .await?,
+        )
+    }
+
+    async fn ensure_table(&self, url: &Url, schema: SchemaRef) -> Result<()> {
+        let table = self.load(url).await?;
+        if table.version().is_none() {
+            table
+                .write(vec![RecordBatch::new_empty(schema)])
+                .with_save_mode(SaveMode::Append)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The current version of a canonical table.
+    pub async fn version(&self, table: Table) -> Result<i64> {
+        let t = self.load(&self.table_url(table.name())?).await?;
+        Ok(version_of(&t))
+    }
+
+    /// Appends rows to a canonical table, exactly once per key: rows whose key is already
+    /// stored, or repeated within `batches`, are skipped and counted. All new rows go in
+    /// one commit. `txn` records an application transaction (`app_id`, `version`) in the
+    /// same commit, for sources that resume from an offset.
+    pub async fn append(
+        &self,
+        table: Table,
+        batches: Vec<RecordBatch>,
+        txn: Option<(String, i64)>,
+    ) -> Result<AppendOutcome> {
+        let slot = self
+            .writers
+            .lock()
+            .map_err(|_| Error::Config("lake writer lock poisoned".into()))?
+            .entry(table)
+            .or_default()
+            .clone();
+        let mut keys = slot.lock().await;
+        if keys.is_none() {
+            *keys = Some(self.load_keys(table).await?);
+        }
+        let key_set = keys.as_mut().expect("loaded above");
+
+        let key_columns = table.key_columns();
+        let mut pending = HashSet::new();
+        let mut fresh = Vec::with_capacity(batches.len());
+        let (mut accepted, mut duplicates) = (0u64, 0u64);
+        for batch in &batches {
+            let mask = key_set.classify(batch, key_columns, &mut pending)?;
+            let kept = filter_record_batch(batch, &mask)?;
+            accepted += kept.num_rows() as u64;
+            duplicates += (batch.num_rows() - kept.num_rows()) as u64;
+            if kept.num_rows() > 0 {
+                fresh.push(kept);
+            }
+        }
+        let delta = self.load(&self.table_url(table.name())?).await?;
+        if fresh.is_empty() && txn.is_none() {
+            return Ok(AppendOutcome {
+                accepted,
+                duplicates,
+                version: version_of(&delta),
+            });
+        }
+        if fresh.is_empty() {
+            fresh.push(RecordBatch::new_empty(table.schema()));
+        }
+        let mut props = CommitProperties::default();
+        if let Some((app_id, version)) = txn {
+            props = props.with_application_transaction(Transaction::new(app_id, version));
+        }
+        let written = delta
+            .write(fresh)
+            .with_save_mode(SaveMode::Append)
+            .with_commit_properties(props)
+            .await?;
+        key_set.commit(pending);
+        Ok(AppendOutcome {
+            accepted,
+            duplicates,
+            version: version_of(&written),
+        })
+    }
+
+    /// The last application-transaction version recorded for `app_id` on a table.
+    pub async fn transaction_version(&self, table: Table, app_id: &str) -> Result<Option<i64>> {
+        let t = self.load(&self.table_url(table.name())?).await?;
+        let state = t.snapshot()?;
+        Ok(state
+            .transaction_version(t.log_store().as_ref(), app_id)
+            .await?)
+    }
+
+    async fn load_keys(&self, table: Table) -> Result<KeySet> {
+        let ctx = SessionContext::new();
+        let provider = self.provider(&self.table_url(table.name())?, &ctx).await?;
+        let mut stream = ctx
+            .read_table(provider)?
+            .select_columns(table.key_columns())?
+            .execute_stream()
+            .await?;
+        let mut set = KeySet::default();
+        while let Some(batch) = stream.try_next().await? {
+            set.extend_from(&batch, table.key_columns())?;
+        }
+        tracing::debug!(table = table.name(), keys = set.len(), "loaded stored keys");
+        Ok(set)
+    }
+
+    async fn provider(&self, url: &Url, ctx: &SessionContext) -> Result<Arc<dyn TableProvider>> {
+        let table = self.load(url).await?;
+        table.update_datafusion_session(&ctx.state())?;
+        Ok(table.table_provider().await?)
+    }
+
+    /// Registers every canonical table with `ctx` under its name.
+    pub async fn register_canonical(&self, ctx: &SessionContext) -> Result<()> {
+        for table in Table::ALL {
+            let provider = self.provider(&self.table_url(table.name())?, ctx).await?;
+            ctx.register_table(table.name(), provider)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces a model's materialised table with `batches`; returns the new version.
+    pub async fn write_model(
+        &self,
+        name: &str,
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+    ) -> Result<i64> {
+        let table = self.load(&self.model_url(name)?).await?;
+        let batches = if batches.is_empty() {
+            vec![RecordBatch::new_empty(schema)]
+        } else {
+            batches
+        };
+        let written = table
+            .write(batches)
+            .with_save_mode(SaveMode::Overwrite)
+            .with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite)
+            .await?;
+        Ok(version_of(&written))
+    }
+
+    /// Reads a model's materialised table: its version and rows, or `None` if the model
+    /// was never materialised.
+    pub async fn read_model(
+        &self,
+        name: &str,
+    ) -> Result<Option<(i64, SchemaRef, Vec<RecordBatch>)>> {
+        let url = self.model_url(name)?;
+        let table = self.load(&url).await?;
+        if table.version().is_none() {
+            return Ok(None);
+        }
+        let version = version_of(&table);
+        let ctx = SessionContext::new();
+        let provider = self.provider(&url, &ctx).await?;
+        let df = ctx.read_table(provider)?;
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        Ok(Some((version, schema, batches)))
+    }
+}
+
+/// A loaded table's version as a signed number (-1 when the table does not exist).
+fn version_of(table: &DeltaTable) -> i64 {
+    table
+        .version()
+        .map_or(-1, |v| i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,20 @@
+//! skillbrain-engine: the lake, the SQL pipelines, the HTTP API and the CLI of skillbrain.
+//!
+//! # Layout
+//! - [`config`]: layered configuration (embedded defaults, a file, `SKILLBRAIN_` variables).
+//! - [`lake`]: canonical tables as Delta tables on an object store; atomic, exactly-once appends.
+//! - [`pipeline`]: SQL models in `queries/`: headers, the DAG, checks and materialisation.
+//! - [`store`]: the in-memory snapshot of every materialised model that the API serves.
+//! - [`http`]: the axum API (`/healthz`, `/readyz`, `/metrics`, `/v1/models…`).
+//! - [`cli`]: the `skillbrain` command line (`demo`, `generate`, `ingest`, `run`, `check`, `serve`).
+//! - [`error`]: the crate's error type.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod lake;
+pub mod pipeline;
+pub mod store;
+
+pub use error::{Error, Result};

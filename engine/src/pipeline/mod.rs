@@ -1,0 +1,76 @@
+//! SQL pipelines: the models in `queries/`, their graph, checks and materialisation.
+//!
+//! - `model.rs`: one model file, its header and the tables it reads.
+//! - `tests_decl.rs`: data tests declared in a header.
+//! - `dag.rs`: dependency order, cycles and unknown tables.
+//! - `session.rs`: the DataFusion session with canonical and reference tables.
+//! - `run.rs`: running every model in order and materialising it with a version.
+
+mod dag;
+mod model;
+mod run;
+pub mod session;
+mod tests_decl;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+pub use model::Model;
+pub use run::RunReport;
+pub use session::{reference_tables, session};
+pub use tests_decl::DeclaredTest;
+
+use crate::error::{Error, Result};
+
+/// Every model of a `queries/` folder, in dependency order.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// The folder the models came from.
+    pub root: PathBuf,
+    /// The models, each after the models it reads.
+    pub models: Vec<Model>,
+}
+
+impl Pipeline {
+    /// Reads and orders every `.sql` file under `root`. `sources` are the tables that
+    /// exist without a model.
+    pub fn load(root: &Path, sources: &HashSet<String>) -> Result<Pipeline> {
+        let mut files = Vec::new();
+        collect_sql_files(root, &mut files)?;
+        if files.is_empty() {
+            return Err(Error::Model {
+                file: root.to_path_buf(),
+                line: 0,
+                reason: "no .sql model found".into(),
+            });
+        }
+        files.sort();
+        let mut models = Vec::with_capacity(files.len());
+        for path in files {
+            let sql = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            models.push(Model::parse(root, &path, sql)?);
+        }
+        Ok(Pipeline {
+            root: root.to_path_buf(),
+            models: dag::order(models, sources)?,
+        })
+    }
+
+    /// A model by name.
+    pub fn model(&self, name: &str) -> Option<&Model> {
+        self.models.iter().find(|m| m.name == name)
+    }
+}
+
+fn collect_sql_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_dir() {
+            collect_sql_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "sql") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! The DataFusion session the models run in: canonical tables from the lake and the
+//! reference tables (`ref_<file>`) from the reference CSVs.
+
+use std::collections::HashSet;
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::csv::ReaderBuilder;
+use arrow::csv::reader::Format;
+use arrow::datatypes::{DataType, Field, Schema};
+use datafusion::datasource::MemTable;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use skillbrain_connectors::Table;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::lake::Lake;
+
+/// The reference tables as (`ref_<name>`, CSV text): the built-in data, or the CSV files
+/// of `config.reference_dir`.
+pub fn reference_tables(config: &Config) -> Result<Vec<(String, String)>> {
+    if config.reference_dir.is_empty() {
+        return Ok(skillbrain_datasets::embedded_csv()
+            .iter()
+            .map(|(name, text)| (format!("ref_{name}"), text.to_string()))
+            .collect());
+    }
+    let dir = Path::new(&config.reference_dir);
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.extension().is_some_and(|e| e == "csv")
+            && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+        {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            out.push((format!("ref_{stem}"), text));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Names of every source table: canonical and reference.
+pub fn source_names(reference: &[(String, String)]) -> HashSet<String> {
+    Table::ALL
+        .iter()
+        .map(|t| t.name().to_string())
+        .chain(reference.iter().map(|(n, _)| n.clone()))
+        .collect()
+}
+
+/// A session with `target_partitions`, the lake's canonical tables and the reference
+/// tables registered.
+pub async fn session(
+    config: &Config,
+    lake: &Lake,
+    reference: &[(String, String)],
+) -> Result<SessionContext> {
+    let cfg = SessionConfig::new()
+        .with_target_partitions(config.target_partitions())
+        .with_information_schema(true);
+    let state = SessionStateBuilder::new()
+        .with_config(cfg)
+        .with_default_features()
+        .build();
+    let ctx = SessionContext::new_with_state(state);
+    lake.register_canonical(&ctx).await?;
+    for (name, text) in reference {
+        register_csv_text(&ctx, name, text)?;
+    }
+    Ok(ctx)
+}
+
+/// Registers CSV text (header row, types inferred) as an in-memory table.
+fn register_csv_text(ctx: &SessionContext, name: &str, text: &str) -> Result<()> {
+    let format = Format::default().with_header(true);
+    let (schema, _) = format
+        .infer_schema(Cursor::new(text.as_bytes()), None)
+        .map_err(|e| Error::Config(format!("reference table {name}: {e}")))?;
+    // Codes are strings even when they look like numbers (GB/T 2260 region codes).
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if f.name() == "code" || f.name().ends_with("_code") {
+                Field::new(f.name(), DataType::Utf8, true)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let reader = ReaderBuilder::new(schema.clone())
+        .with_format(format)
+        .build(Cursor::new(text.as_bytes()))?;
+    let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
+    ctx.register_table(name, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
+    Ok(())
+}

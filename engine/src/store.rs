@@ -1,0 +1,105 @@
+//! The in-memory snapshot of every materialised SQL model that the API serves.
+//!
+//! The pipeline materialises a model into its Delta table, reads the result back and
+//! [`ModelStore::publish`]es it as one immutable [`ModelSnapshot`]. Readers take an
+//! `Arc` to a snapshot and keep serving it while a newer version replaces it, so a
+//! request never sees half of a refresh.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use chrono::{DateTime, Utc};
+
+/// One materialised model at one Delta version: its metadata and all of its rows.
+#[derive(Debug, Clone)]
+pub struct ModelSnapshot {
+    /// The model's name (its `-- name:` header), unique in the store.
+    pub name: String,
+    /// The `-- description:` header, for people reading `/v1/models`.
+    pub description: String,
+    /// The columns that make a row unique; the API allows filters on these only.
+    pub grain: Vec<String>,
+    /// The Delta version of the model's materialised table.
+    pub version: i64,
+    /// When this version was materialised.
+    pub refreshed_at: DateTime<Utc>,
+    /// The schema every batch shares.
+    pub schema: SchemaRef,
+    /// The rows, in no particular order.
+    pub batches: Vec<RecordBatch>,
+}
+
+impl ModelSnapshot {
+    /// The number of rows across all batches.
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// The latest snapshot of every model, by name. Cheap to read from many tasks at once.
+#[derive(Debug, Default)]
+pub struct ModelStore {
+    models: RwLock<BTreeMap<String, Arc<ModelSnapshot>>>,
+}
+
+impl ModelStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes `snapshot` the current version of its model, replacing any older one.
+    pub fn publish(&self, snapshot: ModelSnapshot) {
+        let mut models = self.models.write().unwrap_or_else(PoisonError::into_inner);
+        models.insert(snapshot.name.clone(), Arc::new(snapshot));
+    }
+
+    /// The current snapshot of the model called `name`, if it was ever published.
+    pub fn get(&self, name: &str) -> Option<Arc<ModelSnapshot>> {
+        let models = self.models.read().unwrap_or_else(PoisonError::into_inner);
+        models.get(name).cloned()
+    }
+
+    /// Every current snapshot, ordered by model name.
+    pub fn list(&self) -> Vec<Arc<ModelSnapshot>> {
+        let models = self.models.read().unwrap_or_else(PoisonError::into_inner);
+        models.values().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    fn snapshot(name: &str, version: i64, rows: i64) -> ModelSnapshot {
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
+        let column = Arc::new(Int64Array::from_iter_values(0..rows));
+        ModelSnapshot {
+            name: name.to_owned(),
+            description: String::new(),
+            grain: vec!["n".to_owned()],
+            version,
+            refreshed_at: Utc::now(),
+            batches: vec![RecordBatch::try_new(schema.clone(), vec![column]).unwrap()],
+            schema,
+        }
+    }
+
+    #[test]
+    fn publish_replaces_the_older_version_and_list_is_sorted_by_name() {
+        let store = ModelStore::new();
+        store.publish(snapshot("talent_stock", 1, 3));
+        store.publish(snapshot("gap", 4, 2));
+        store.publish(snapshot("talent_stock", 2, 5));
+
+        let current = store.get("talent_stock").unwrap();
+        assert_eq!((current.version, current.rows()), (2, 5));
+        let names: Vec<_> = store.list().iter().map(|s| s.name.clone()).collect();
+        assert_eq!(names, ["gap", "talent_stock"]);
+        assert!(store.get("missing").is_none());
+    }
+}

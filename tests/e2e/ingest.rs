@@ -1,0 +1,126 @@
+//! Ingest: the same file twice is stored once; a malformed file is rejected with its
+//! file, line and column, and nothing of it is stored.
+
+use crate::city::{generate, run};
+
+fn count(city: &crate::city::City, table: &str) -> i64 {
+    let out = city.cmd(&[
+        "sql",
+        "--format",
+        "csv",
+        &format!("select count(*) as n from {table}"),
+    ]);
+    out.lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no count in {out:?}"))
+}
+
+#[test]
+fn ingesting_the_same_files_twice_leaves_row_counts_unchanged() {
+    let city = generate(300, 11);
+    let files = city.files();
+    let files = files.to_str().unwrap();
+    let first = city.cmd(&["ingest", files]);
+    let counts: Vec<i64> = [
+        "workers",
+        "assessment_results",
+        "assessment_dimension_scores",
+        "talent_demand",
+    ]
+    .iter()
+    .map(|t| count(&city, t))
+    .collect();
+    let expected_workers = skillbrain::read_csv(&city.files().join("workers.csv")).len() as i64;
+    assert_eq!(counts[0], expected_workers, "every worker row landed once");
+    let second = city.cmd(&["ingest", files]);
+    assert!(
+        second.contains("ingested 0 rows"),
+        "second ingest stores nothing: {second}\nfirst: {first}"
+    );
+    let again = counts_now();
+    assert_eq!(counts, again);
+
+    // The same rows again in another format are still duplicates.
+    let ndjson = city.dir.join("again.ndjson");
+    let assessments = skillbrain::read_csv(&city.files().join("talent_demand.csv"));
+    let lines: Vec<String> = assessments
+        .iter()
+        .take(5)
+        .map(|r| {
+            serde_json::json!({
+                "event_id": r["event_id"], "period": r["period"], "region_code": r["region_code"],
+                "occupation_code": r["occupation_code"], "level": r["level"].parse::<i64>().unwrap(),
+                "openings": r["openings"].parse::<i64>().unwrap(),
+                "job_seekers": r["job_seekers"].parse::<i64>().unwrap(), "source": r["source"],
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&ndjson, lines.join("\n")).unwrap();
+    let out = city.cmd(&[
+        "ingest",
+        "--table",
+        "talent_demand",
+        ndjson.to_str().unwrap(),
+    ]);
+    assert!(out.contains("0 accepted, 5 duplicates"), "{out}");
+}
+
+#[test]
+fn a_malformed_file_exits_non_zero_naming_file_line_and_column() {
+    let city = generate(50, 3);
+    let bad = city.dir.join("bad_assessments.csv");
+    let good = skillbrain::read_csv(&city.files().join("assessment_results.csv"));
+    let header = "event_id,assessment_id,worker_id,enterprise_id,region_code,occupation_code,position,level_attempted,channel,taken_at,total_score,max_score,passed";
+    let row = |r: &std::collections::HashMap<String, String>, taken: &str| {
+        format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            r["event_id"],
+            r["assessment_id"],
+            r["worker_id"],
+            r["enterprise_id"],
+            r["region_code"],
+            r["occupation_code"],
+            r["position"],
+            r["level_attempted"],
+            r["channel"],
+            taken,
+            r["total_score"],
+            r["max_score"],
+            r["passed"]
+        )
+    };
+    let text = format!(
+        "{header}\n{}\n{}\n",
+        row(&good[0], &good[0]["taken_at"]),
+        row(&good[1], "2026-13-45")
+    );
+    std::fs::write(&bad, text).unwrap();
+    let mut args = city.global_args();
+    args.extend([
+        "ingest".into(),
+        "--table".into(),
+        "assessment_results".into(),
+    ]);
+    args.push(bad.to_string_lossy().into_owned());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&refs);
+    assert!(
+        !out.status.success(),
+        "a malformed file must fail the command"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad_assessments.csv"),
+        "names the file: {stderr}"
+    );
+    assert!(stderr.contains("line 3"), "names the line: {stderr}");
+    assert!(stderr.contains("taken_at"), "names the column: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        count(&city, "assessment_results"),
+        0,
+        "nothing of a rejected file is stored"
+    );
+}

@@ -1,0 +1,16 @@
+//! End-to-end tests of the `skillbrain` binary: a small synthetic city is generated,
+//! landed in a real Delta lake, the models are run, and the results are compared with
+//! values computed here independently from the generated files; the HTTP API is
+//! exercised on a real server.
+//!
+//! - `city.rs`: the shared prepared city and the binary runner.
+//! - `ingest.rs`: exactly-once ingest and clear rejection of malformed files.
+//! - `models.rs`: `talent_stock` and `talent_gap` against independent computations.
+//! - `http.rs`: the HTTP API over a real server.
+//! - `check.rs`: `skillbrain check` on good and broken model folders.
+
+mod check;
+mod city;
+mod http;
+mod ingest;
+mod models;
