@@ -21,16 +21,17 @@ fn ingesting_the_same_files_twice_leaves_row_counts_unchanged() {
     let city = generate(300, 11);
     let files = city.files();
     let files = files.to_str().unwrap();
+    let counts_now = || -> Vec<i64> {
+        let tables = [
+            "workers",
+            "assessment_results",
+            "assessment_dimension_scores",
+            "talent_demand",
+        ];
+        tables.iter().map(|t| count(&city, t)).collect()
+    };
     let first = city.cmd(&["ingest", files]);
-    let counts: Vec<i64> = [
-        "workers",
-        "assessment_results",
-        "assessment_dimension_scores",
-        "talent_demand",
-    ]
-    .iter()
-    .map(|t| count(&city, t))
-    .collect();
+    let counts = counts_now();
     let expected_workers = skillbrain::read_csv(&city.files().join("workers.csv")).len() as i64;
     assert_eq!(counts[0], expected_workers, "every worker row landed once");
     let second = city.cmd(&["ingest", files]);
