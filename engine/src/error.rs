@@ -54,6 +54,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A failure inside the engine that no input explains (a task that died).
+    #[error("internal: {0}")]
+    Internal(String),
     /// A name that is neither a canonical table nor a model.
     #[error("not found: {0}")]
     NotFound(String),

@@ -82,13 +82,8 @@ pub async fn ingest_file(
     let opts = FileReadOptions {
         batch_rows: ctx.config.engine.batch_rows,
     };
-    let path_owned = path.to_path_buf();
-    // Decoding is CPU work: keep it off the async workers.
-    let batches = tokio::task::spawn_blocking(move || {
-        read_file(table, &path_owned, format, &opts)?.collect::<Result<Vec<_>, _>>()
-    })
-    .await??;
-    Ok(ctx.lake.append(table, batches, None).await?)
+    let source = read_file(table, path, format, &opts)?;
+    Ok(ctx.lake.append_stream(table, source, None).await?)
 }
 
 /// Lands every file as `ingest` asks; stops at the first bad file.

@@ -4,17 +4,18 @@
 //! - `mod.rs`: [`Lake`]: opening tables, exactly-once appends, registering tables with
 //!   DataFusion, writing and reading model outputs.
 //! - `keys.rs`: idempotency keys and the per-table key set.
+//! - `stream.rs`: streaming a source through deduplication into one commit.
 //!
 //! One process writes a lake at a time; appends to one table are serialised inside it.
 //! Each append is one Delta commit, so a reader sees all of a batch or none of it.
 
 mod keys;
+mod stream;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
-use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
 use datafusion::prelude::SessionContext;
@@ -27,6 +28,7 @@ use skillbrain_connectors::Table;
 use url::Url;
 
 pub use keys::{KeySet, row_hashes};
+pub use stream::Source;
 
 use crate::error::{Error, Result};
 
@@ -135,57 +137,81 @@ impl Lake {
         batches: Vec<RecordBatch>,
         txn: Option<(String, i64)>,
     ) -> Result<AppendOutcome> {
+        self.append_stream(table, Box::new(batches.into_iter().map(Ok)), txn)
+            .await
+    }
+
+    /// Like [`Lake::append`], reading `source` as it goes: batches are deduplicated and
+    /// written while the source is still being read, and committed together at the end.
+    /// If the source fails, nothing is committed and its error is returned.
+    pub async fn append_stream(
+        &self,
+        table: Table,
+        source: Source,
+        txn: Option<(String, i64)>,
+    ) -> Result<AppendOutcome> {
         let slot = self
             .writers
             .lock()
-            .map_err(|_| Error::Config("lake writer lock poisoned".into()))?
+            .map_err(|_| Error::Internal("lake writer lock poisoned".into()))?
             .entry(table)
             .or_default()
             .clone();
-        let mut keys = slot.lock().await;
-        if keys.is_none() {
-            *keys = Some(self.load_keys(table).await?);
-        }
-        let key_set = keys.as_mut().expect("loaded above");
-
-        let key_columns = table.key_columns();
-        let mut pending = HashSet::new();
-        let mut fresh = Vec::with_capacity(batches.len());
-        let (mut accepted, mut duplicates) = (0u64, 0u64);
-        for batch in &batches {
-            let mask = key_set.classify(batch, key_columns, &mut pending)?;
-            let kept = filter_record_batch(batch, &mask)?;
-            accepted += kept.num_rows() as u64;
-            duplicates += (batch.num_rows() - kept.num_rows()) as u64;
-            if kept.num_rows() > 0 {
-                fresh.push(kept);
-            }
-        }
+        let mut guard = slot.lock().await;
+        let keys = match guard.take() {
+            Some(keys) => keys,
+            None => self.load_keys(table).await?,
+        };
+        let (mut rx, reader) = stream::spawn_reader(table, source, keys);
+        let first = rx.recv().await;
         let delta = self.load(&self.table_url(table.name())?).await?;
-        if fresh.is_empty() && txn.is_none() {
-            return Ok(AppendOutcome {
-                accepted,
-                duplicates,
-                version: version_of(&delta),
-            });
+        let current = version_of(&delta);
+        let written = match first {
+            Some(Ok(first)) => {
+                let plan = stream::channel_plan(table.schema(), first, rx)?;
+                Some(
+                    delta
+                        .write(Vec::new())
+                        .with_input_plan(plan)
+                        .with_save_mode(SaveMode::Append)
+                        .with_commit_properties(commit_properties(txn))
+                        .await,
+                )
+            }
+            // The source failed before any new row: the reader holds the error.
+            Some(Err(_)) => None,
+            // Every row was a duplicate (or there were none).
+            None if txn.is_none() => None,
+            None => Some(
+                delta
+                    .write(vec![RecordBatch::new_empty(table.schema())])
+                    .with_save_mode(SaveMode::Append)
+                    .with_commit_properties(commit_properties(txn))
+                    .await,
+            ),
+        };
+        let read = reader.await??;
+        let mut keys = read.keys;
+        if let Some(error) = read.error {
+            *guard = Some(keys);
+            return Err(error.into());
         }
-        if fresh.is_empty() {
-            fresh.push(RecordBatch::new_empty(table.schema()));
-        }
-        let mut props = CommitProperties::default();
-        if let Some((app_id, version)) = txn {
-            props = props.with_application_transaction(Transaction::new(app_id, version));
-        }
-        let written = delta
-            .write(fresh)
-            .with_save_mode(SaveMode::Append)
-            .with_commit_properties(props)
-            .await?;
-        key_set.commit(pending);
+        let version = match written {
+            Some(Ok(table)) => {
+                keys.commit(read.pending);
+                version_of(&table)
+            }
+            Some(Err(e)) => {
+                *guard = Some(keys);
+                return Err(e.into());
+            }
+            None => current,
+        };
+        *guard = Some(keys);
         Ok(AppendOutcome {
-            accepted,
-            duplicates,
-            version: version_of(&written),
+            accepted: read.accepted,
+            duplicates: read.duplicates,
+            version,
         })
     }
 
@@ -268,6 +294,16 @@ impl Lake {
         let schema = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await?;
         Ok(Some((version, schema, batches)))
+    }
+}
+
+fn commit_properties(txn: Option<(String, i64)>) -> CommitProperties {
+    let props = CommitProperties::default();
+    match txn {
+        Some((app_id, version)) => {
+            props.with_application_transaction(Transaction::new(app_id, version))
+        }
+        None => props,
     }
 }
 

@@ -118,3 +118,61 @@ async fn a_model_is_overwritten_and_read_back_with_its_version() {
     assert_eq!(version, v2);
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
 }
+
+#[tokio::test]
+async fn a_source_that_fails_midway_commits_nothing_and_leaves_its_keys_unclaimed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = lake_root_url(dir.path().to_str().unwrap()).unwrap();
+    let lake = Lake::open(root, HashMap::new()).await.unwrap();
+    let table = Table::AssessmentDimensionScores;
+    let before = lake.version(table).await.unwrap();
+    let good = dimension_rows(&[("e1", "D1", 1.0), ("e2", "D1", 2.0)]);
+    let failing: super::Source = Box::new(
+        vec![
+            Ok(good.clone()),
+            Err(skillbrain_connectors::Error::BadValue {
+                file: "f.csv".into(),
+                line: 7,
+                column: "score".into(),
+                reason: "not a number".into(),
+            }),
+        ]
+        .into_iter(),
+    );
+    let err = lake.append_stream(table, failing, None).await.unwrap_err();
+    assert!(
+        err.to_string().contains("f.csv: line 7, column 'score'"),
+        "{err}"
+    );
+    assert_eq!(lake.version(table).await.unwrap(), before, "no commit");
+    assert_eq!(count(&lake, table).await, 0);
+
+    let out = lake.append(table, vec![good], None).await.unwrap();
+    assert_eq!(
+        (out.accepted, out.duplicates),
+        (2, 0),
+        "the rows were never stored"
+    );
+}
+
+#[tokio::test]
+async fn many_batches_land_in_one_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = lake_root_url(dir.path().to_str().unwrap()).unwrap();
+    let lake = Lake::open(root, HashMap::new()).await.unwrap();
+    let table = Table::AssessmentDimensionScores;
+    let before = lake.version(table).await.unwrap();
+    let ids: Vec<String> = (0..50).map(|i| format!("e{i}")).collect();
+    let batches: Vec<RecordBatch> = ids
+        .chunks(5)
+        .map(|c| {
+            let rows: Vec<(&str, &str, f64)> =
+                c.iter().map(|id| (id.as_str(), "D1", 1.0)).collect();
+            dimension_rows(&rows)
+        })
+        .collect();
+    let out = lake.append(table, batches, None).await.unwrap();
+    assert_eq!(out.accepted, 50);
+    assert_eq!(out.version, before + 1);
+    assert_eq!(count(&lake, table).await, 50);
+}
