@@ -8,9 +8,11 @@
 //! - `models.rs`: `talent_stock` and `talent_gap` against independent computations.
 //! - `http.rs`: the HTTP API over a real server.
 //! - `check.rs`: `skillbrain check` on good and broken model folders.
+//! - `demo.rs`: the demo command, twice.
 
 mod check;
 mod city;
+mod demo;
 mod http;
 mod ingest;
 mod models;
