@@ -1,6 +1,7 @@
 -- name: stg_assessment_dimension_scores
 -- description: Ability-dimension scores of each assessment, with score_pct (0–100). One row per (event_id, dimension_code): the lake stores each once, and the grain test checks it.
 -- grain: event_id, dimension_code
+-- materialized: view
 -- tests: not_null(score)
 
 with source as (

@@ -76,11 +76,11 @@ impl Context {
         let planning = self.session().await?;
         self.pipeline.plan_all(&planning).await?;
         let loaded = self.load_store().await?;
-        if loaded < self.pipeline.models.len() {
+        let tables = self.table_models().count();
+        if loaded < tables {
             eprintln!(
-                "note: {} of {} models are not materialised yet; their data tests run after `skillbrain run`",
-                self.pipeline.models.len() - loaded,
-                self.pipeline.models.len()
+                "note: {} of {tables} table models are not materialised yet; their data tests run after `skillbrain run`",
+                tables - loaded,
             );
         }
         let ctx = self.session().await?;
@@ -91,23 +91,26 @@ impl Context {
             )?;
             ctx.register_table(snapshot.name.as_str(), Arc::new(table))?;
         }
-        let materialised = Pipeline {
+        // Views read what is registered: tests run on them only when all they need is there.
+        let available = Pipeline {
             root: self.pipeline.root.clone(),
             models: self
                 .pipeline
                 .models
                 .iter()
-                .filter(|m| self.store.get(&m.name).is_some())
+                .filter(|m| loaded == tables || self.store.get(&m.name).is_some())
                 .cloned()
                 .collect(),
         };
+        available.register_views(&ctx).await?;
+        let materialised = available;
         materialised.test_all(&ctx).await
     }
 
     /// Loads every materialised model from the lake into the store; returns how many.
     pub async fn load_store(&self) -> Result<usize> {
         let mut loaded = 0;
-        for model in &self.pipeline.models {
+        for model in self.table_models() {
             if let Some((version, schema, batches)) = self.lake.read_model(&model.name).await? {
                 let schema = batches.first().map_or(schema, |b| b.schema());
                 let refreshed_at = chrono::Utc::now();
@@ -126,17 +129,26 @@ impl Context {
         Ok(loaded)
     }
 
+    /// The models kept as versioned tables.
+    fn table_models(&self) -> impl Iterator<Item = &pipeline::Model> {
+        self.pipeline
+            .models
+            .iter()
+            .filter(|m| m.materialized == pipeline::Materialized::Table)
+    }
+
     /// Runs one read-only query over the lake and the reference tables (models are read
     /// from their materialised tables).
     pub async fn sql(&self, query: &str) -> Result<Vec<RecordBatch>> {
         let ctx = self.session().await?;
-        for model in &self.pipeline.models {
+        for model in self.table_models() {
             if let Some((_, schema, batches)) = self.lake.read_model(&model.name).await? {
                 let schema = batches.first().map_or(schema, |b| b.schema());
                 let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
                 ctx.register_table(model.name.as_str(), Arc::new(table))?;
             }
         }
+        self.pipeline.register_views(&ctx).await?;
         let options = SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)

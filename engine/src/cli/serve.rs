@@ -17,7 +17,13 @@ use crate::http::{self, AppState};
 /// Serves the API until Ctrl-C. Models not yet materialised are refreshed first.
 pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
     let loaded = ctx.load_store().await?;
-    if loaded < ctx.pipeline.models.len() {
+    let tables = ctx
+        .pipeline
+        .models
+        .iter()
+        .filter(|m| m.materialized == crate::pipeline::Materialized::Table)
+        .count();
+    if loaded < tables {
         ctx.run_models(false).await?;
     }
     let bind = bind.unwrap_or_else(|| ctx.config.http.bind.clone());

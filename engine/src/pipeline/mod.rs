@@ -15,7 +15,7 @@ mod tests_decl;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-pub use model::Model;
+pub use model::{Materialized, Model};
 pub use run::RunReport;
 pub use session::{reference_tables, session};
 pub use tests_decl::DeclaredTest;

@@ -8,6 +8,7 @@
 //! -- tests: not_null(workers); accepted_values(high_skilled: true|false)
 //! ```
 //! `name`, `description` and `grain` are required; `name` must equal the file name.
+//! `-- materialized: view` keeps a model as a view instead of a versioned table.
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,18 @@ pub struct Model {
     pub layer: String,
     /// Tables the SQL reads (lower-case, bare names), CTEs excluded.
     pub reads: Vec<String>,
+    /// How the model is kept: a versioned table (the default) or a view.
+    pub materialized: Materialized,
+}
+
+/// How a model's result is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Materialized {
+    /// Written to the lake with a version, kept in memory and served by the API.
+    Table,
+    /// Planned into the models that read it; neither stored nor served. For staging
+    /// models that only rename or derive columns of a large source.
+    View,
 }
 
 impl Model {
@@ -53,6 +66,7 @@ impl Model {
             .ok_or_else(|| err(0, "file name is not valid UTF-8".into()))?
             .to_string();
         let (mut name, mut description, mut grain, mut tests) = (None, None, None, Vec::new());
+        let mut materialized = Materialized::Table;
         let mut header_end = 0;
         for (i, line) in sql.lines().enumerate() {
             let lineno = i + 1;
@@ -91,11 +105,23 @@ impl Model {
                         tests.push(DeclaredTest::parse(part).map_err(|r| err(lineno, r))?);
                     }
                 }
+                "materialized" => {
+                    materialized = match value {
+                        "table" => Materialized::Table,
+                        "view" => Materialized::View,
+                        other => {
+                            return Err(err(
+                                lineno,
+                                format!("materialized is 'table' or 'view', not '{other}'"),
+                            ));
+                        }
+                    }
+                }
                 other => {
                     return Err(err(
                         lineno,
                         format!(
-                            "unknown header key '{other}' (expected name, description, grain, tests)"
+                            "unknown header key '{other}' (expected name, description, grain, tests, materialized)"
                         ),
                     ));
                 }
@@ -136,6 +162,7 @@ impl Model {
             path: path.to_path_buf(),
             layer,
             reads,
+            materialized,
         })
     }
 
@@ -195,6 +222,16 @@ mod tests {
         assert_eq!(m.reads, vec!["stg_y", "workers"]);
         assert_eq!(m.layer, "talent");
         assert_eq!(m.line_of("stg_y"), 6);
+        assert_eq!(m.materialized, Materialized::Table);
+        let v = parse(
+            "-- name: m\n-- description: d\n-- grain: a\n-- materialized: view\nselect 1 as a",
+        )
+        .unwrap();
+        assert_eq!(v.materialized, Materialized::View);
+        let e =
+            parse("-- name: m\n-- description: d\n-- grain: a\n-- materialized: cube\nselect 1")
+                .unwrap_err();
+        assert!(e.to_string().contains(":4:"), "{e}");
     }
 
     #[test]

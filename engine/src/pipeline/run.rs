@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::pipeline::{DeclaredTest, Model, Pipeline};
+use crate::pipeline::{DeclaredTest, Materialized, Model, Pipeline};
 use crate::store::{ModelSnapshot, ModelStore};
 
 /// What refreshing one model did.
@@ -130,7 +130,29 @@ impl Pipeline {
                     });
                 }
             }
-            replace_table(ctx, &model.name, &[], schema)?;
+            if model.materialized == Materialized::View {
+                ctx.deregister_table(model.name.as_str())?;
+                ctx.register_table(model.name.as_str(), df.into_view())?;
+            } else {
+                replace_table(ctx, &model.name, &[], schema)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Registers every view model in `ctx`, in order (the tables they read must be there).
+    pub async fn register_views(&self, ctx: &SessionContext) -> Result<()> {
+        for model in self
+            .models
+            .iter()
+            .filter(|m| m.materialized == Materialized::View)
+        {
+            let df = ctx
+                .sql(&model.sql)
+                .await
+                .map_err(|e| model_error(model, e))?;
+            ctx.deregister_table(model.name.as_str())?;
+            ctx.register_table(model.name.as_str(), df.into_view())?;
         }
         Ok(())
     }
