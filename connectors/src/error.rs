@@ -49,6 +49,29 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A text encoding name that is not one of the supported encodings.
+    #[error(
+        "unknown encoding '{0}'; the encodings are utf-8 (also utf8) and gb18030 (also gbk, gb2312, cp936)"
+    )]
+    UnknownEncoding(String),
+    /// A raw-table format name that is not one of the supported formats.
+    #[error("unknown table format '{0}'; the formats are csv (also txt, tsv) and xlsx (also xlsm)")]
+    UnknownRawFormat(String),
+    /// A spreadsheet cell that cannot be read as text (an error value such as
+    /// `#DIV/0!`, a value in a column without a header); names sheet, row and column.
+    #[error("{file}: sheet '{sheet}', row {row}, column {column}: {reason}")]
+    BadCell {
+        /// The source file name.
+        file: String,
+        /// The sheet's name.
+        sheet: String,
+        /// 1-based row number in the sheet.
+        row: u64,
+        /// The column letter (`A`, `B`, …, `AA`, …).
+        column: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A file that cannot be opened or read.
     #[error("cannot read {path}: {source}")]
     Io {

@@ -5,9 +5,17 @@
 //! - [`schema`]: the nine canonical tables, their columns and idempotency keys.
 //! - [`error`]: the crate's error type; every decoding error names file, line and column.
 //! - [`file`]: the file connector: CSV, NDJSON and Parquet in canonical columns.
+//! - [`normalize`]: region, occupation and skill-level codes and dates, normalised or
+//!   rejected with a reason.
+//! - [`identity`]: national ID validation, pseudonymous worker IDs and masked names.
+//! - [`raw`]: raw tables: CSV (UTF-8 or GBK) and XLSX sheets as text records with their
+//!   line, for mapping a person's headers to canonical columns.
 
 pub mod error;
 pub mod file;
+pub mod identity;
+pub mod normalize;
+pub mod raw;
 pub mod schema;
 
 pub use error::{Error, Result};
