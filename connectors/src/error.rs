@@ -72,6 +72,32 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A column mapping that cannot be used: not valid TOML, an unknown target, a
+    /// required value without a source, or a default that is not a valid value.
+    #[error("{}{reason}", mapping_prefix(.mapping))]
+    BadMapping {
+        /// The mapping's name; empty when the file is not readable far enough to tell.
+        mapping: String,
+        /// Every problem found, separated by `; `.
+        reason: String,
+    },
+    /// A raw table whose headers do not fit a column mapping: a mapped column is
+    /// missing, or a header is neither mapped nor ignored.
+    #[error(
+        "{}the headers do not fit mapping '{mapping}': {}",
+        file_prefix(.file),
+        header_problems(.missing, .unmapped)
+    )]
+    HeaderMismatch {
+        /// The source file, when known.
+        file: Option<String>,
+        /// The mapping's name.
+        mapping: String,
+        /// Source columns the mapping requires that the file lacks.
+        missing: Vec<String>,
+        /// Headers of the file that the mapping neither maps nor ignores.
+        unmapped: Vec<String>,
+    },
     /// A file that cannot be opened or read.
     #[error("cannot read {path}: {source}")]
     Io {
@@ -86,4 +112,39 @@ pub enum Error {
     /// A Parquet error while writing or reading.
     #[error(transparent)]
     Parquet(#[from] parquet::errors::ParquetError),
+}
+
+fn mapping_prefix(mapping: &str) -> String {
+    if mapping.is_empty() {
+        "column mapping: ".to_owned()
+    } else {
+        format!("column mapping '{mapping}': ")
+    }
+}
+
+fn file_prefix(file: &Option<String>) -> String {
+    file.as_ref().map(|f| format!("{f}: ")).unwrap_or_default()
+}
+
+fn header_problems(missing: &[String], unmapped: &[String]) -> String {
+    let quoted = |names: &[String]| {
+        let names: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+        names.join(", ")
+    };
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!(
+            "the file lacks the mapped columns {} (list a column under optional if files may \
+             leave it out)",
+            quoted(missing)
+        ));
+    }
+    if !unmapped.is_empty() {
+        parts.push(format!(
+            "the file has columns the mapping does not know: {} (map them, or list them under \
+             ignore)",
+            quoted(unmapped)
+        ));
+    }
+    parts.join("; ")
 }

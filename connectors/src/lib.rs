@@ -10,10 +10,14 @@
 //! - [`identity`]: national ID validation, pseudonymous worker IDs and masked names.
 //! - [`raw`]: raw tables: CSV (UTF-8 or GBK) and XLSX sheets as text records with their
 //!   line, for mapping a person's headers to canonical columns.
+//! - [`mapping`]: column mappings (TOML) from a raw table's headers to canonical columns:
+//!   an assessment export becomes `workers`, `assessment_results` and
+//!   `assessment_dimension_scores` rows, every rejected row reported.
 
 pub mod error;
 pub mod file;
 pub mod identity;
+pub mod mapping;
 pub mod normalize;
 pub mod raw;
 pub mod schema;

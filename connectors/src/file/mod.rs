@@ -4,23 +4,28 @@
 //! Reading is lazy: [`read_file`] and [`read_bytes`] check the structure up front (the
 //! CSV header, the Parquet footer and column types) and return an iterator of batches;
 //! the first bad row ends it with an error naming the file, line and column.
+//! [`read_bytes_collecting`] reads a whole body instead, leaving out each bad row and
+//! reporting it as a [`RowReject`] (for pushed events, where the good rows land).
 //!
 //! # Layout
 //! - `mod.rs`: [`FileFormat`], [`FileReadOptions`], [`read_file`], [`read_bytes`].
+//! - `collect.rs`: [`read_bytes_collecting`], [`read_json_array_collecting`], [`RowReject`].
 //! - `csv.rs`: CSV with a header row (UTF-8, an optional BOM).
 //! - `ndjson.rs`: one JSON object per line.
 //! - `parquet.rs`: Parquet, columns matched by name and cast where lossless.
 //! - `value.rs`: typed values, and parsing text into them.
 //! - `rules.rs`: the rules every row obeys: required values, domains, cross-column.
 //! - `builder.rs`: row-at-a-time construction of batches for the text formats.
-//! - `tests.rs`: round trips of every table in every format, and the errors.
+//! - `tests.rs`: round trips of every table in every format, the errors, and collecting
+//!   reads.
 
-mod builder;
+pub(crate) mod builder;
+mod collect;
 mod csv;
 mod ndjson;
 mod parquet;
-mod rules;
-mod value;
+pub(crate) mod rules;
+pub(crate) mod value;
 
 #[cfg(test)]
 mod tests;
@@ -37,6 +42,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::schema::Table;
+
+pub use collect::{RowReject, read_bytes_collecting, read_json_array_collecting};
 
 /// The batches of one file, read lazily; the first `Err` ends the iteration.
 pub type Batches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -183,6 +190,11 @@ fn without_bom<R: Read>(mut input: R) -> io::Result<io::Chain<io::Cursor<Vec<u8>
 trait BatchSource: Send {
     /// The next batch; `None` at the end.
     fn next_batch(&mut self) -> Result<Option<RecordBatch>>;
+
+    /// The rows left out so far by a collecting read (none for a plain one).
+    fn take_rejects(&mut self) -> Vec<RowReject> {
+        Vec::new()
+    }
 }
 
 /// Iterates a [`BatchSource`] and stops (dropping it) at its end or first error.
