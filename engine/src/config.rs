@@ -28,6 +28,8 @@ pub struct Config {
     pub engine: EngineConfig,
     /// S3 settings for `s3://` lakes.
     pub s3: S3Config,
+    /// `POST /v1/ingest/{table}`: body limit and group commit.
+    pub ingest: IngestConfig,
 }
 
 /// HTTP settings.
@@ -44,6 +46,19 @@ pub struct EngineConfig {
     pub target_partitions: usize,
     /// Rows per batch when reading sources.
     pub batch_rows: usize,
+}
+
+/// Settings of `POST /v1/ingest/{table}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IngestConfig {
+    /// The largest body accepted, in bytes; a larger one is answered 413.
+    pub max_body_bytes: usize,
+    /// How long a table's writer waits, after the first request of a group, for more
+    /// requests to share its commit (milliseconds).
+    pub group_commit_ms: u64,
+    /// A group stops growing at this many rows (one request larger than this is a group
+    /// on its own).
+    pub max_batch_rows: usize,
 }
 
 /// S3-compatible storage settings.
@@ -149,10 +164,15 @@ mod tests {
         let cfg = Config::load(None).unwrap();
         assert_eq!(cfg.http.bind, "127.0.0.1:8080");
         assert_eq!(cfg.queries_dir, PathBuf::from("queries"));
+        assert_eq!(cfg.ingest.max_body_bytes, 64 << 20);
+        assert_eq!(cfg.ingest.group_commit_ms, 20);
+        assert_eq!(cfg.ingest.max_batch_rows, 200_000);
         figment::Jail::expect_with(|jail| {
             jail.set_env("SKILLBRAIN_HTTP__BIND", "127.0.0.1:9999");
+            jail.set_env("SKILLBRAIN_INGEST__GROUP_COMMIT_MS", "5");
             let cfg = Config::load(None).unwrap();
             assert_eq!(cfg.http.bind, "127.0.0.1:9999");
+            assert_eq!(cfg.ingest.group_commit_ms, 5);
             Ok(())
         });
     }

@@ -7,6 +7,8 @@
 //! - `ingest.rs`: exactly-once ingest and clear rejection of malformed files.
 //! - `models.rs`: `talent_stock` and `talent_gap` against independent computations.
 //! - `http.rs`: the HTTP API over a real server.
+//! - `push.rs`: `POST /v1/ingest/{table}` from 16 threads at once: every acknowledged
+//!   row stored exactly once.
 //! - `check.rs`: `skillbrain check` on good and broken model folders.
 //! - `demo.rs`: the demo command, twice.
 
@@ -16,3 +18,4 @@ mod demo;
 mod http;
 mod ingest;
 mod models;
+mod push;

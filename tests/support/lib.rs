@@ -1,5 +1,5 @@
 //! Helpers shared by skillbrain's end-to-end tests: running the binary, waiting for a
-//! server, reading canonical CSV files, and plain HTTP calls.
+//! server, reading canonical CSV files, and plain HTTP calls (GET, POST).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -73,6 +73,18 @@ pub fn get(url: &str, headers: &[(&str, &str)]) -> (u16, ureq::http::HeaderMap, 
     let headers = resp.headers().clone();
     let body = resp.body_mut().read_to_string().unwrap_or_default();
     (status, headers, body)
+}
+
+/// POST `body` to `url` as `content_type`; returns status and body text.
+pub fn post(url: &str, content_type: &str, body: &str) -> (u16, String) {
+    let mut resp = agent()
+        .post(url)
+        .header("Content-Type", content_type)
+        .send(body)
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let status = resp.status().as_u16();
+    let body = resp.body_mut().read_to_string().unwrap_or_default();
+    (status, body)
 }
 
 /// Reads a CSV file with a header into rows of (column → value) maps.

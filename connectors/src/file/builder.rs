@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayBuilder, ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder,
-    StringBuilder, TimestampMicrosecondBuilder,
+    ArrayBuilder, ArrayRef, BooleanArray, BooleanBuilder, Float64Builder, Int32Builder,
+    Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
+use arrow::compute::filter;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 
@@ -89,7 +90,7 @@ impl Column {
 /// Collects checked rows of one table into batches of its canonical schema.
 ///
 /// Every row pushes each column once, in canonical order, then calls
-/// [`BatchBuilder::end_row`].
+/// [`BatchBuilder::end_row`] — or [`BatchBuilder::discard_row`] when a value failed.
 pub(crate) struct BatchBuilder {
     spec: TableSpec,
     schema: SchemaRef,
@@ -97,6 +98,8 @@ pub(crate) struct BatchBuilder {
     row: RowValues,
     rows: usize,
     max_rows: usize,
+    /// Positions (in the batch being built) of discarded rows, left out by `finish`.
+    discarded: Vec<usize>,
 }
 
 impl BatchBuilder {
@@ -109,6 +112,7 @@ impl BatchBuilder {
             row,
             rows: 0,
             max_rows: max_rows.max(1),
+            discarded: Vec::new(),
             spec,
         };
         builder.columns = builder.new_columns(FIRST_CAPACITY.min(builder.max_rows));
@@ -155,7 +159,24 @@ impl BatchBuilder {
         Ok(())
     }
 
-    /// The batch of the rows completed so far; `None` when there are none.
+    /// Drops the row being built after one of its values or rules failed: the columns
+    /// it already reached are completed with a null and the row is left out of the
+    /// batch by [`BatchBuilder::finish`]. Does nothing when no column was pushed yet.
+    pub(crate) fn discard_row(&mut self) {
+        if self.columns.iter().all(|c| c.len() == self.rows) {
+            return;
+        }
+        for column in &mut self.columns {
+            if column.len() == self.rows {
+                column.append(Cell::Null);
+            }
+        }
+        self.discarded.push(self.rows);
+        self.rows += 1;
+    }
+
+    /// The batch of the rows completed so far; `None` when there are none. A batch whose
+    /// rows were all discarded is empty (not `None`, which means the end).
     pub(crate) fn finish(&mut self) -> Result<Option<RecordBatch>> {
         if self.rows == 0 {
             return Ok(None);
@@ -163,14 +184,25 @@ impl BatchBuilder {
         let consistent = self.columns.iter().all(|c| c.len() == self.rows);
         let next = self.new_columns(self.rows.min(self.max_rows));
         let mut columns = std::mem::replace(&mut self.columns, next);
-        self.rows = 0;
+        let rows = std::mem::take(&mut self.rows);
+        let discarded = std::mem::take(&mut self.discarded);
         if !consistent {
             return Err(arrow::error::ArrowError::InvalidArgumentError(
                 "a row was left incomplete".into(),
             )
             .into());
         }
-        let arrays = columns.iter_mut().map(Column::finish).collect();
+        let mut arrays: Vec<ArrayRef> = columns.iter_mut().map(Column::finish).collect();
+        if !discarded.is_empty() {
+            let mut keep = vec![true; rows];
+            for i in discarded {
+                keep[i] = false;
+            }
+            let keep = BooleanArray::from(keep);
+            arrays = (arrays.iter())
+                .map(|a| filter(a, &keep))
+                .collect::<Result<_, _>>()?;
+        }
         Ok(Some(RecordBatch::try_new(self.schema.clone(), arrays)?))
     }
 }

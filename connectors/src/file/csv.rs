@@ -7,7 +7,8 @@ use arrow::record_batch::RecordBatch;
 use csv::{ByteRecord, Reader, ReaderBuilder};
 
 use super::builder::BatchBuilder;
-use super::{BatchSource, Batches, FileReadOptions, Stream};
+use super::collect::{Collected, drain, skip_bad_row};
+use super::{BatchSource, Batches, FileReadOptions, RowReject, Stream};
 use crate::error::{Error, Result};
 use crate::schema::Table;
 
@@ -18,6 +19,29 @@ pub(super) fn batches<R: Read + Send + 'static>(
     input: R,
     opts: &FileReadOptions,
 ) -> Result<Batches> {
+    Ok(Stream::boxed(open(table, file, input, opts)?))
+}
+
+/// Reads the header and every record of `input` (BOM already removed), leaving out and
+/// reporting each bad record.
+pub(super) fn collect<R: Read + Send>(
+    table: Table,
+    file: String,
+    input: R,
+    opts: &FileReadOptions,
+) -> Result<Collected> {
+    let mut source = open(table, file, input, opts)?;
+    source.rejects = Some(Vec::new());
+    drain(source)
+}
+
+/// Reads and checks the header of `input`.
+fn open<R: Read>(
+    table: Table,
+    file: String,
+    input: R,
+    opts: &FileReadOptions,
+) -> Result<CsvSource<R>> {
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -47,8 +71,9 @@ pub(super) fn batches<R: Read + Send + 'static>(
         out,
         file,
         eof: false,
+        rejects: None,
     };
-    Ok(Stream::boxed(source))
+    Ok(source)
 }
 
 /// For each canonical column, the index of its field in the header (if present).
@@ -114,6 +139,8 @@ struct CsvSource<R> {
     out: BatchBuilder,
     file: String,
     eof: bool,
+    /// In a collecting read, the records left out so far.
+    rejects: Option<Vec<RowReject>>,
 }
 
 impl<R: Read> CsvSource<R> {
@@ -172,8 +199,15 @@ impl<R: Read> CsvSource<R> {
 impl<R: Read + Send> BatchSource for CsvSource<R> {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         while !self.eof && !self.out.is_full() {
-            self.eof = !self.read_row()?;
+            match self.read_row() {
+                Ok(more) => self.eof = !more,
+                Err(e) => skip_bad_row(&mut self.rejects, &mut self.out, e)?,
+            }
         }
         self.out.finish()
+    }
+
+    fn take_rejects(&mut self) -> Vec<RowReject> {
+        self.rejects.take().unwrap_or_default()
     }
 }

@@ -9,9 +9,10 @@ use arrow::record_batch::RecordBatch;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::builder::BatchBuilder;
+use super::collect::{Collected, drain, skip_bad_row};
 use super::rules::TableSpec;
 use super::value::{Cell, Kind, parse_text, type_error};
-use super::{BatchSource, Batches, FileReadOptions, Stream};
+use super::{BatchSource, Batches, FileReadOptions, RowReject, Stream};
 use crate::error::{Error, Result};
 use crate::schema::Table;
 
@@ -25,17 +26,32 @@ pub(super) fn batches<R: Read + Send + 'static>(
     input: R,
     opts: &FileReadOptions,
 ) -> Result<Batches> {
-    let out = BatchBuilder::new(table, opts.batch_rows);
-    let input = BufReader::with_capacity(1 << 16, input);
-    let source = NdjsonSource {
-        input,
+    Ok(Stream::boxed(open(table, file, input, opts)))
+}
+
+/// Every object of `input` (BOM already removed), leaving out and reporting each bad line.
+pub(super) fn collect<R: Read + Send>(
+    table: Table,
+    file: String,
+    input: R,
+    opts: &FileReadOptions,
+) -> Result<Collected> {
+    let mut source = open(table, file, input, opts);
+    source.rejects = Some(Vec::new());
+    drain(source)
+}
+
+fn open<R: Read>(table: Table, file: String, input: R, opts: &FileReadOptions) -> NdjsonSource<R> {
+    NdjsonSource {
+        input: BufReader::with_capacity(1 << 16, input),
         buf: Vec::new(),
         line: 0,
-        out,
+        out: BatchBuilder::new(table, opts.batch_rows),
         file,
         eof: false,
-    };
-    Ok(Stream::boxed(source))
+        overlong: false,
+        rejects: None,
+    }
 }
 
 struct NdjsonSource<R> {
@@ -46,6 +62,10 @@ struct NdjsonSource<R> {
     out: BatchBuilder,
     file: String,
     eof: bool,
+    /// The line in `buf` was too long and its rest is still to be skipped.
+    overlong: bool,
+    /// In a collecting read, the lines left out so far.
+    rejects: Option<Vec<RowReject>>,
 }
 
 impl<R: Read> NdjsonSource<R> {
@@ -72,6 +92,9 @@ impl<R: Read> NdjsonSource<R> {
 
     /// Reads the next physical line into `buf`, without its newline; `false` at the end.
     fn read_line(&mut self) -> Result<bool> {
+        if std::mem::take(&mut self.overlong) {
+            self.skip_line()?;
+        }
         self.buf.clear();
         self.line += 1;
         loop {
@@ -93,12 +116,43 @@ impl<R: Read> NdjsonSource<R> {
                 None => (chunk.len(), 0),
             };
             if self.buf.len() + take > MAX_LINE {
+                self.overlong = true;
                 return Err(self.bad_record("the line is longer than 16 MiB".into()));
             }
             self.buf.extend_from_slice(&chunk[..take]);
             self.input.consume(take + newline);
             if newline == 1 {
                 return Ok(true);
+            }
+        }
+    }
+
+    /// Consumes the input up to and including the next newline (the rest of a line too
+    /// long to read).
+    fn skip_line(&mut self) -> Result<()> {
+        loop {
+            let chunk = match self.input.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(Error::Io {
+                        path: self.file.clone().into(),
+                        source,
+                    });
+                }
+            };
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            match memchr::memchr(b'\n', chunk) {
+                Some(i) => {
+                    self.input.consume(i + 1);
+                    return Ok(());
+                }
+                None => {
+                    let n = chunk.len();
+                    self.input.consume(n);
+                }
             }
         }
     }
@@ -159,9 +213,16 @@ impl<R: Read> NdjsonSource<R> {
 impl<R: Read + Send> BatchSource for NdjsonSource<R> {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         while !self.eof && !self.out.is_full() {
-            self.eof = !self.read_row()?;
+            match self.read_row() {
+                Ok(more) => self.eof = !more,
+                Err(e) => skip_bad_row(&mut self.rejects, &mut self.out, e)?,
+            }
         }
         self.out.finish()
+    }
+
+    fn take_rejects(&mut self) -> Vec<RowReject> {
+        self.rejects.take().unwrap_or_default()
     }
 }
 

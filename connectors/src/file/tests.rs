@@ -281,5 +281,6 @@ fn csv_read_rate() {
     println!("{rows} rows of {table} at {rate:.0} rows/s");
 }
 
+mod collecting;
 mod errors;
 mod parquet_files;

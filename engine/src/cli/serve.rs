@@ -13,6 +13,7 @@ use crate::cli::{Cli, Context, DemoArgs, ingest};
 use crate::config::Config;
 use crate::http::metrics::Metrics;
 use crate::http::{self, AppState};
+use crate::ingest::{IngestOptions, IngestService};
 
 /// Serves the API until Ctrl-C. Models not yet materialised are refreshed first.
 pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
@@ -33,10 +34,12 @@ pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let metrics = Arc::new(Metrics::new());
     metrics.observe_store(&ctx.store);
+    let ingest = IngestService::new(ctx.lake.clone(), IngestOptions::from_config(&ctx.config));
     let state = AppState {
         store: ctx.store.clone(),
         metrics,
         ready: Arc::new(AtomicBool::new(true)),
+        ingest: Some(Arc::new(ingest)),
     };
     println!("skillbrain serving on http://{addr}/  (Ctrl-C to stop)");
     print_urls(&addr.to_string());

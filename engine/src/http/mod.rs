@@ -7,12 +7,14 @@
 //! - [`metrics`]: [`Metrics`] (the Prometheus registry), `GET /metrics` and the
 //!   middleware that counts requests by route template.
 //! - [`models`]: `GET /v1/models`, `GET /v1/models/{name}` (parameters, ETag/304).
+//! - [`ingest`]: `POST /v1/ingest/{table}`: pushed rows, each bad row reported.
 //! - [`rows`]: filtering, ordering and paging a model's rows; JSON, CSV and Arrow encodings.
 //! - [`openapi`]: `GET /openapi.json`.
 //! - `tests/`: the router tested in-process, and once over TCP.
 
 pub mod error;
 pub mod health;
+pub mod ingest;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
@@ -31,6 +33,7 @@ use axum::middleware;
 pub use error::{ApiError, ApiResult};
 pub use metrics::Metrics;
 
+use crate::ingest::IngestService;
 use crate::store::ModelStore;
 
 /// What every handler shares; cheap to clone.
@@ -42,15 +45,18 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Set once the engine has loaded its models; `/readyz` answers 503 until then.
     pub ready: Arc<AtomicBool>,
+    /// Lands pushed rows; `POST /v1/ingest/{table}` answers 503 without it.
+    pub ingest: Option<Arc<IngestService>>,
 }
 
 impl AppState {
-    /// An empty store, fresh metrics, not ready.
+    /// An empty store, fresh metrics, not ready, no ingest.
     pub fn new() -> Self {
         Self {
             store: Arc::new(ModelStore::new()),
             metrics: Arc::new(Metrics::new()),
             ready: Arc::new(AtomicBool::new(false)),
+            ingest: None,
         }
     }
 }
@@ -67,7 +73,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(metrics::router())
         .merge(openapi::router())
-        .nest("/v1", models::router())
+        .nest("/v1", models::router().merge(ingest::router()))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(

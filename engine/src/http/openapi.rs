@@ -4,6 +4,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use skillbrain_connectors::Table;
+
 use super::AppState;
 use super::models::{DEFAULT_LIMIT, MAX_LIMIT};
 
@@ -31,7 +33,7 @@ pub fn document() -> Value {
         "info": {
             "title": "skillbrain",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Skill analytics of a city's industrial workers: the materialised SQL models as rows."
+            "description": "Skill analytics of a city's industrial workers: the materialised SQL models as rows, and the ingest of pushed rows."
         },
         "paths": {
             "/healthz": { "get": {
@@ -100,6 +102,31 @@ pub fn document() -> Value {
                     "400": error_response("an unknown parameter or a bad value (`bad_request`)"),
                     "404": error_response("no such model (`not_found`)")
                 }
+            }},
+            "/v1/ingest/{table}": { "post": {
+                "summary": "Push rows of a canonical table",
+                "description": "The body holds rows in the table's canonical columns. Each row is checked by the same rules as the file connector; a bad row is reported with its line (for a JSON array: the element's index + 1) and reason, and the good rows are stored, exactly once per idempotency key. The answer comes once the rows are committed; concurrent requests share commits.",
+                "parameters": [
+                    { "name": "table", "in": "path", "required": true,
+                      "schema": { "type": "string", "enum": Table::ALL.map(Table::name) } }
+                ],
+                "requestBody": { "required": true, "content": {
+                    "application/x-ndjson": { "schema": { "type": "string", "description": "one JSON object per line" } },
+                    "application/json": { "schema": { "type": "array", "items": { "type": "object" } } },
+                    "text/csv": { "schema": { "type": "string", "description": "a header row of column names, then one record per row" } }
+                }},
+                "responses": {
+                    "200": {
+                        "description": "the rows are durable (also when every row was rejected or a duplicate)",
+                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/IngestAnswer" } } }
+                    },
+                    "400": error_response("the body as a whole is unreadable: a bad CSV header, not a JSON array (`bad_request`)"),
+                    "404": error_response("no such table (`not_found`)"),
+                    "413": error_response("the body is larger than `[ingest] max_body_bytes` (`payload_too_large`)"),
+                    "415": error_response("a Content-Type other than NDJSON, JSON or CSV in UTF-8 (`unsupported_media_type`)"),
+                    "500": error_response("the commit failed; nothing of the request is stored (`internal`)"),
+                    "503": error_response("this server does not ingest (`not_ready`)")
+                }
             }}
         },
         "components": { "schemas": {
@@ -129,6 +156,22 @@ pub fn document() -> Value {
             "ModelList": {
                 "type": "object", "required": ["models"],
                 "properties": { "models": { "type": "array", "items": { "$ref": "#/components/schemas/Model" } } }
+            },
+            "IngestAnswer": {
+                "type": "object", "required": ["accepted", "rejected", "duplicates", "commit"],
+                "properties": {
+                    "accepted": { "type": "integer", "description": "rows newly stored" },
+                    "rejected": { "type": "array", "items": {
+                        "type": "object", "required": ["line", "reason"],
+                        "properties": {
+                            "line": { "type": "integer", "description": "1-based line of the body; for a JSON array the element's index + 1" },
+                            "column": { "type": "string", "description": "the column to blame, when one is" },
+                            "reason": { "type": "string" }
+                        }
+                    }},
+                    "duplicates": { "type": "integer", "description": "rows whose key was already stored, or repeated" },
+                    "commit": { "type": "integer", "description": "the table's Delta version holding the rows" }
+                }
             },
             "Rows": {
                 "type": "object", "required": ["name", "version", "total", "offset", "limit", "rows"],

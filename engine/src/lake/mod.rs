@@ -1,8 +1,9 @@
 //! The lake: every canonical table and every materialised model is a Delta table under
 //! one object-store root (a local folder by default, `s3://…` in real deployments).
 //!
-//! - `mod.rs`: [`Lake`]: opening tables, exactly-once appends, registering tables with
-//!   DataFusion, writing and reading model outputs.
+//! - `mod.rs`: [`Lake`]: opening tables, exactly-once appends (of one source, or of
+//!   several groups counted apart), registering tables with DataFusion, writing and
+//!   reading model outputs.
 //! - `keys.rs`: idempotency keys and the per-table key set.
 //! - `stream.rs`: streaming a source through deduplication into one commit.
 //!
@@ -150,6 +151,53 @@ impl Lake {
         source: Source,
         txn: Option<(String, i64)>,
     ) -> Result<AppendOutcome> {
+        let (outcome, _) = self.append_tallied(table, source, txn).await?;
+        Ok(outcome)
+    }
+
+    /// Appends several groups of rows (the batches of several pushed requests, say) in
+    /// one commit, exactly once per key like [`Lake::append`], and counts each group
+    /// apart. Groups are classified in order, so a key that a later group repeats is a
+    /// duplicate of that later group. Returns each group's outcome (all with the same
+    /// version) and the version: the commit holding the rows, or the current version when
+    /// no group had a new row. If the commit fails, nothing is stored.
+    pub async fn append_groups(
+        &self,
+        table: Table,
+        groups: Vec<Vec<RecordBatch>>,
+        txn: Option<(String, i64)>,
+    ) -> Result<(Vec<AppendOutcome>, i64)> {
+        let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+        let source: Source = Box::new(groups.into_iter().flatten().map(Ok));
+        let (total, per_batch) = self.append_tallied(table, source, txn).await?;
+        let mut tallies = per_batch.into_iter();
+        let outcomes = sizes
+            .into_iter()
+            .map(|batches| {
+                let start = AppendOutcome {
+                    version: total.version,
+                    ..AppendOutcome::default()
+                };
+                tallies
+                    .by_ref()
+                    .take(batches)
+                    .fold(start, |mut out, (accepted, duplicates)| {
+                        out.accepted += accepted;
+                        out.duplicates += duplicates;
+                        out
+                    })
+            })
+            .collect();
+        Ok((outcomes, total.version))
+    }
+
+    /// [`Lake::append_stream`], also giving `(accepted, duplicates)` of each batch read.
+    async fn append_tallied(
+        &self,
+        table: Table,
+        source: Source,
+        txn: Option<(String, i64)>,
+    ) -> Result<(AppendOutcome, Vec<(u64, u64)>)> {
         let slot = self
             .writers
             .lock()
@@ -208,11 +256,12 @@ impl Lake {
             None => current,
         };
         *guard = Some(keys);
-        Ok(AppendOutcome {
+        let outcome = AppendOutcome {
             accepted: read.accepted,
             duplicates: read.duplicates,
             version,
-        })
+        };
+        Ok((outcome, read.per_batch))
     }
 
     /// The last application-transaction version recorded for `app_id` on a table.

@@ -36,6 +36,8 @@ pub struct ReadOutcome {
     pub accepted: u64,
     /// Rows skipped as duplicates.
     pub duplicates: u64,
+    /// `(accepted, duplicates)` of each batch read, in order.
+    pub per_batch: Vec<(u64, u64)>,
     /// The source's error, if it failed.
     pub error: Option<skillbrain_connectors::Error>,
 }
@@ -57,6 +59,7 @@ pub fn spawn_reader(
             pending: HashSet::new(),
             accepted: 0,
             duplicates: 0,
+            per_batch: Vec::new(),
             error: None,
         };
         for item in source {
@@ -70,12 +73,27 @@ pub fn spawn_reader(
                     break;
                 }
             };
-            let mask = out
+            let kept = out
                 .keys
-                .classify(&batch, table.key_columns(), &mut out.pending)?;
-            let kept = filter_record_batch(&batch, &mask)?;
-            out.accepted += kept.num_rows() as u64;
-            out.duplicates += (batch.num_rows() - kept.num_rows()) as u64;
+                .classify(&batch, table.key_columns(), &mut out.pending)
+                .and_then(|mask| Ok(filter_record_batch(&batch, &mask)?));
+            let kept = match kept {
+                Ok(kept) => kept,
+                Err(e) => {
+                    // Fail the writer too, so that the rows sent before are not committed.
+                    let _ = tx.blocking_send(Err(DataFusionError::Execution(
+                        "deduplication failed; nothing is committed".into(),
+                    )));
+                    return Err(e);
+                }
+            };
+            let (accepted, duplicates) = (
+                kept.num_rows() as u64,
+                (batch.num_rows() - kept.num_rows()) as u64,
+            );
+            out.accepted += accepted;
+            out.duplicates += duplicates;
+            out.per_batch.push((accepted, duplicates));
             if kept.num_rows() > 0 && tx.blocking_send(Ok(kept)).is_err() {
                 // The writer stopped (it failed); its error is reported by the caller.
                 break;

@@ -3,8 +3,10 @@
 //! # Layout
 //! - `mod.rs`: the `talent_stock` fixture and request helpers.
 //! - `models.rs`: `/v1/models…`: listing, filters, paging, formats, ETag/304, errors.
+//! - `ingest.rs`: `POST /v1/ingest/{table}` over a real lake: formats, rejects, refusals.
 //! - `service.rs`: health, readiness, metrics, OpenAPI and the real server.
 
+mod ingest;
 mod models;
 mod service;
 
