@@ -4,7 +4,7 @@
 # Parquet files (the lake's), RUNS times. Prints the figures and the ratios.
 #
 #   bash bench/spine.sh                       # 10M events, 500k workers
-#   EVENTS=1000000 WORKERS=50000 bash bench/spine.sh
+#   EVENTS=1000000 WORKERS=50000 RUNS=2 bash bench/spine.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,8 @@ THREADS=${THREADS:-2}
 DIR=${DIR:-bench/data}
 BIN=target/release/skillbrain
 
-cargo build --release --quiet
+# BUILD=0 uses the release binary already built.
+if [ "${BUILD:-1}" = 1 ]; then cargo build --release --quiet; fi
 if [ ! -x bench/.venv/bin/python ]; then
   python3 -m venv bench/.venv
   bench/.venv/bin/pip install --quiet duckdb

@@ -30,6 +30,8 @@ pub struct Config {
     pub s3: S3Config,
     /// `POST /v1/ingest/{table}`: body limit and group commit.
     pub ingest: IngestConfig,
+    /// NATS JetStream ingestion (off while `nats.url` is empty).
+    pub nats: NatsConfig,
 }
 
 /// HTTP settings.
@@ -59,6 +61,20 @@ pub struct IngestConfig {
     /// A group stops growing at this many rows (one request larger than this is a group
     /// on its own).
     pub max_batch_rows: usize,
+}
+
+/// NATS JetStream ingestion: a durable pull consumer per canonical table on subject
+/// `skillbrain.<table>`, landing each batch of messages in one commit.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NatsConfig {
+    /// The server URL (`nats://127.0.0.1:4222`); empty turns broker ingestion off.
+    pub url: String,
+    /// The JetStream stream holding the `skillbrain.>` subjects (created if missing).
+    pub stream: String,
+    /// A table's commit holds at most this many messages.
+    pub max_batch_messages: usize,
+    /// How long a table's consumer gathers messages for one commit (milliseconds).
+    pub commit_interval_ms: u64,
 }
 
 /// S3-compatible storage settings.
@@ -167,12 +183,18 @@ mod tests {
         assert_eq!(cfg.ingest.max_body_bytes, 64 << 20);
         assert_eq!(cfg.ingest.group_commit_ms, 20);
         assert_eq!(cfg.ingest.max_batch_rows, 200_000);
+        assert_eq!(cfg.nats.url, "");
+        assert_eq!(cfg.nats.stream, "SKILLBRAIN");
+        assert_eq!(cfg.nats.max_batch_messages, 10_000);
+        assert_eq!(cfg.nats.commit_interval_ms, 500);
         figment::Jail::expect_with(|jail| {
             jail.set_env("SKILLBRAIN_HTTP__BIND", "127.0.0.1:9999");
             jail.set_env("SKILLBRAIN_INGEST__GROUP_COMMIT_MS", "5");
+            jail.set_env("SKILLBRAIN_NATS__URL", "nats://127.0.0.1:4333");
             let cfg = Config::load(None).unwrap();
             assert_eq!(cfg.http.bind, "127.0.0.1:9999");
             assert_eq!(cfg.ingest.group_commit_ms, 5);
+            assert_eq!(cfg.nats.url, "nats://127.0.0.1:4333");
             Ok(())
         });
     }

@@ -54,6 +54,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The message broker (NATS JetStream) could not be reached or refused a request.
+    #[error("broker: {0}")]
+    Broker(String),
     /// A failure inside the engine that no input explains (a task that died).
     #[error("internal: {0}")]
     Internal(String),

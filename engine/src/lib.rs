@@ -5,7 +5,8 @@
 //! - [`lake`]: canonical tables as Delta tables on an object store; atomic, exactly-once appends.
 //! - [`pipeline`]: SQL models in `queries/`: headers, the DAG, checks and materialisation.
 //! - [`store`]: the in-memory snapshot of every materialised model that the API serves.
-//! - [`ingest`]: pushed rows landed with group commit (what `POST /v1/ingest/{table}` uses).
+//! - [`ingest`]: pushed rows landed with group commit (what `POST /v1/ingest/{table}` uses),
+//!   and NATS JetStream ingestion.
 //! - [`http`]: the axum API (`/healthz`, `/readyz`, `/metrics`, `/v1/models…`, `/v1/ingest/…`).
 //! - [`cli`]: the `skillbrain` command line (`demo`, `generate`, `ingest`, `run`, `check`, `serve`).
 //! - [`error`]: the crate's error type.

@@ -9,6 +9,9 @@
 //! - `http.rs`: the HTTP API over a real server.
 //! - `push.rs`: `POST /v1/ingest/{table}` from 16 threads at once: every acknowledged
 //!   row stored exactly once.
+//! - `nats/`: NATS JetStream ingestion against a `nats-server -js` of the test's own:
+//!   events land once, a restart resumes where the lake is, and 20 kills at random
+//!   moments lose and double nothing acknowledged by NATS or HTTP.
 //! - `check.rs`: `skillbrain check` on good and broken model folders.
 //! - `demo.rs`: the demo command, twice.
 
@@ -18,4 +21,5 @@ mod demo;
 mod http;
 mod ingest;
 mod models;
+mod nats;
 mod push;

@@ -3,9 +3,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A `skillbrain` server started by a test; killed when dropped.
 pub struct Server {
@@ -18,9 +18,16 @@ impl Server {
     /// Starts `bin serve --bind 127.0.0.1:0` with `args` before `serve`, and waits for
     /// the address it prints.
     pub fn start(bin: &str, global_args: &[&str]) -> Server {
+        Server::start_with_env(bin, global_args, &[])
+    }
+
+    /// Like [`Server::start`], with `env` added to the server's environment
+    /// (`SKILLBRAIN_NATS__URL`, say).
+    pub fn start_with_env(bin: &str, global_args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(bin)
             .args(global_args)
             .args(["serve", "--bind", "127.0.0.1:0"])
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -43,6 +50,22 @@ impl Server {
             }
         };
         Server { child, base }
+    }
+
+    /// Stops the server as Ctrl-C does (SIGINT) and waits up to `timeout` for it to
+    /// exit; `None` if it is still running then (it is killed when dropped).
+    pub fn interrupt(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -INT {pid} failed");
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("the server's status") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
     }
 }
 

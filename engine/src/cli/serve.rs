@@ -13,9 +13,11 @@ use crate::cli::{Cli, Context, DemoArgs, ingest};
 use crate::config::Config;
 use crate::http::metrics::Metrics;
 use crate::http::{self, AppState};
+use crate::ingest::nats::{NatsIngest, NatsOptions};
 use crate::ingest::{IngestOptions, IngestService};
 
-/// Serves the API until Ctrl-C. Models not yet materialised are refreshed first.
+/// Serves the API until Ctrl-C. Models not yet materialised are refreshed first. With
+/// `[nats] url` set, the tables' NATS JetStream subjects are consumed meanwhile.
 pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
     let loaded = ctx.load_store().await?;
     let tables = ctx
@@ -35,6 +37,19 @@ pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new());
     metrics.observe_store(&ctx.store);
     let ingest = IngestService::new(ctx.lake.clone(), IngestOptions::from_config(&ctx.config));
+    let nats = match NatsOptions::from_config(&ctx.config) {
+        Some(options) => {
+            let (url, stream) = (options.display_url(), options.stream.clone());
+            let nats = NatsIngest::start(ctx.lake.clone(), metrics.clone(), options)
+                .await
+                .with_context(|| format!("cannot start NATS ingestion from {url}"))?;
+            println!(
+                "skillbrain consuming NATS JetStream at {url} (stream {stream}, subjects skillbrain.<table>)"
+            );
+            Some(nats)
+        }
+        None => None,
+    };
     let state = AppState {
         store: ctx.store.clone(),
         metrics,
@@ -43,10 +58,14 @@ pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
     };
     println!("skillbrain serving on http://{addr}/  (Ctrl-C to stop)");
     print_urls(&addr.to_string());
-    http::serve(listener, state, async {
+    let served = http::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })
-    .await?;
+    .await;
+    if let Some(nats) = nats {
+        nats.shutdown().await;
+    }
+    served?;
     Ok(())
 }
 

@@ -45,6 +45,12 @@ struct TableLabels {
     table: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceLabels {
+    table: String,
+    source: String,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// The engine's metrics, in a registry of their own (no global recorder).
@@ -58,6 +64,7 @@ pub struct Metrics {
     refresh_seconds: HistogramFamily<ModelLabels>,
     ingested_rows: Family<TableLabels, Counter>,
     duplicate_rows: Family<TableLabels, Counter>,
+    rejected_rows: Family<SourceLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -83,6 +90,7 @@ impl Metrics {
             refresh_seconds: Family::new_with_constructor(seconds_histogram),
             ingested_rows: Family::default(),
             duplicate_rows: Family::default(),
+            rejected_rows: Family::default(),
         };
         let r = &mut metrics.registry;
         r.register(
@@ -120,6 +128,11 @@ impl Metrics {
             "Rows received again for each canonical table and stored once",
             metrics.duplicate_rows.clone(),
         );
+        r.register(
+            "skillbrain_rejected_rows",
+            "Rows left out of each canonical table as invalid, by source",
+            metrics.rejected_rows.clone(),
+        );
         metrics
     }
 
@@ -132,6 +145,15 @@ impl Metrics {
         self.duplicate_rows
             .get_or_create(&labels)
             .inc_by(duplicates);
+    }
+
+    /// Counts `rows` rows of `table` left out as invalid, received from `source`.
+    pub fn record_rejected(&self, table: &str, source: &str, rows: u64) {
+        let labels = SourceLabels {
+            table: table.to_owned(),
+            source: source.to_owned(),
+        };
+        self.rejected_rows.get_or_create(&labels).inc_by(rows);
     }
 
     /// Records that refreshing `model` took `seconds`.

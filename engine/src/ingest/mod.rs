@@ -9,9 +9,13 @@
 //! - `mod.rs`: [`IngestService`] (one channel per table, started on first use) and
 //!   [`IngestOptions`].
 //! - `group.rs`: the writer task: gathering a group, committing it, answering.
+//! - [`nats`]: NATS JetStream ingestion, a durable consumer per table, landing each
+//!   batch of messages with its last stream sequence in one commit (beside the pushes:
+//!   the lake serialises the appends to a table).
 //! - `tests.rs`: group commit on a real lake.
 
 mod group;
+pub mod nats;
 
 #[cfg(test)]
 mod tests;
