@@ -60,10 +60,9 @@ def connect(lake, reference, threads):
     for path in sorted(glob.glob(os.path.join(reference, "*.csv"))):
         name = "ref_" + os.path.splitext(os.path.basename(path))[0]
         cols = open(path, encoding="utf-8").readline().strip().split(",")
-        types = {c: "VARCHAR" for c in cols if c == "code" or c.endswith("_code")}
+        types = ", ".join(f"'{c}': 'VARCHAR'" for c in cols if c == "code" or c.endswith("_code"))
         con.execute(
-            f"create table {name} as select * from read_csv(?, header = true, types = ?)",
-            [path, types],
+            f"create table {name} as select * from read_csv('{path}', header = true, types = {{{types}}})"
         )
     return con
 

@@ -62,7 +62,7 @@ for i in range(1, runs + 1):
     totals.append((secs, mb))
     for line in open(f"{d}/run.{i}.log"):
         p = line.split()
-        if len(p) == 5 and p[0] != "model":
+        if len(p) == 5 and p[0] != "model" and not p[0].isdigit():
             sb.setdefault(p[0], []).append(float(p[3]))
 duck = json.load(open(f"{d}/duckdb.json"))
 print()
