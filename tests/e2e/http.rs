@@ -29,6 +29,16 @@ fn models_are_listed_and_served_with_filters_paging_and_formats() {
         .iter()
         .find(|m| m["name"] == "talent_stock")
         .expect("talent_stock is listed");
+    let names: Vec<&str> = list["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !names.contains(&"stg_assessment_results"),
+        "a view model is neither stored nor served: {names:?}"
+    );
     let expected = expected_stock();
     assert_eq!(stock["rows"].as_u64().unwrap() as usize, expected.len());
     assert_eq!(

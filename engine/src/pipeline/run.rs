@@ -79,6 +79,12 @@ impl Pipeline {
                 .sql(&model.sql)
                 .await
                 .map_err(|e| model_error(model, e))?;
+            if model.materialized == Materialized::View {
+                ctx.deregister_table(model.name.as_str())?;
+                ctx.register_table(model.name.as_str(), df.into_view())?;
+                bar.inc(1);
+                continue;
+            }
             let schema = Arc::new(df.schema().as_arrow().clone());
             let batches = df.collect().await.map_err(|e| model_error(model, e))?;
             let query_seconds = started.elapsed().as_secs_f64();
