@@ -19,5 +19,7 @@ mod pseudonym;
 mod tests;
 
 pub use name::mask_name;
-pub use national_id::{Gender, NationalId, validate_national_id, validate_national_id_on};
+pub use national_id::{
+    Gender, NationalId, mask_national_id, validate_national_id, validate_national_id_on,
+};
 pub use pseudonym::{MIN_SECRET_BYTES, Pseudonymizer};

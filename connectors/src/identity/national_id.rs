@@ -176,6 +176,13 @@ fn validate(text: &str, latest: Option<NaiveDate>) -> Result<NationalId, Reject>
     Ok(NationalId { number, birth })
 }
 
+/// A national ID as it may be shown (in a rejection, a log): the first 6 and last 4 of
+/// an 18-character number around `********`, and nothing of any other length.
+pub fn mask_national_id(raw: &str) -> String {
+    let chars: Vec<char> = crate::normalize::clean(raw).chars().collect();
+    mask(&chars)
+}
+
 /// The first 6 and last 4 characters of an 18-character number around `********`; other
 /// lengths are not shown at all.
 fn mask(chars: &[char]) -> String {

@@ -172,16 +172,3 @@ pub(crate) fn truncate(raw: &str) -> String {
         None => raw.to_owned(),
     }
 }
-
-/// A national ID as a rejection may show it: the first 6 and last 4 of an
-/// 18-character number around `********`, and nothing of any other length.
-pub(crate) fn mask_national_id(raw: &str) -> String {
-    let chars: Vec<char> = clean(raw).chars().collect();
-    if chars.len() != 18 {
-        return "********".to_owned();
-    }
-    let mut out: String = chars[..6].iter().collect();
-    out.push_str("********");
-    out.extend(&chars[14..]);
-    out
-}
