@@ -65,14 +65,20 @@ impl City {
     }
 }
 
-/// Generates `workers` workers as CSV into a new temporary folder.
-pub fn generate(workers: u64, seed: u64) -> City {
-    // Under cargo's per-target temporary folder, so that runs leave nothing in /tmp.
+/// A new folder for a city and its lake, nothing in it yet; under cargo's per-target
+/// temporary folder, so that runs leave nothing in /tmp.
+pub fn empty(prefix: &str) -> City {
     let dir = tempfile::Builder::new()
-        .prefix("e2e-")
+        .prefix(prefix)
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .expect("a temporary folder")
         .keep();
+    City { dir }
+}
+
+/// Generates `workers` workers as CSV into a new temporary folder.
+pub fn generate(workers: u64, seed: u64) -> City {
+    let City { dir } = empty("e2e-");
     let out = dir.join("city");
     run_ok(&[
         "generate",

@@ -16,12 +16,7 @@ const NDJSON: &str = "application/x-ndjson";
 
 /// A folder with an empty lake (no city is generated).
 fn empty_city() -> City {
-    let dir = tempfile::Builder::new()
-        .prefix("e2e-push-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("a temporary folder")
-        .keep();
-    City { dir }
+    crate::city::empty("e2e-push-")
 }
 
 fn line(event: &str, dimension: &str, score: f64) -> String {

@@ -189,12 +189,7 @@ fn demand(event: &str, level: i32) -> String {
 
 /// A folder with an empty lake.
 fn empty_city() -> City {
-    let dir = tempfile::Builder::new()
-        .prefix("e2e-nats-lake-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("a temporary folder")
-        .keep();
-    City { dir }
+    crate::city::empty("e2e-nats-lake-")
 }
 
 /// A skillbrain server over `city`'s lake, consuming `nats`, committing every 100 ms.
