@@ -61,6 +61,23 @@ async fn count(lake: &Lake) -> i64 {
     column(0)
 }
 
+/// `n` concurrent pushes, push `t` carrying the 100 rows `t*100 .. t*100+100`.
+fn push_concurrently(
+    service: &Arc<IngestService>,
+    n: usize,
+) -> Vec<tokio::task::JoinHandle<crate::Result<AppendOutcome>>> {
+    (0..n)
+        .map(|t| {
+            let service = service.clone();
+            tokio::spawn(async move {
+                service
+                    .push(TABLE, vec![rows(t * 100, t * 100 + 100)])
+                    .await
+            })
+        })
+        .collect()
+}
+
 fn counts(out: &AppendOutcome) -> (u64, u64) {
     (out.accepted, out.duplicates)
 }
@@ -70,16 +87,7 @@ async fn concurrent_pushes_share_commits_and_each_gets_its_own_counts() {
     let (_dir, lake) = lake().await;
     let service = service(&lake, 200, 200_000);
     let before = lake.version(TABLE).await.unwrap();
-    let tasks: Vec<_> = (0..16)
-        .map(|t| {
-            let service = service.clone();
-            tokio::spawn(async move {
-                service
-                    .push(TABLE, vec![rows(t * 100, t * 100 + 100)])
-                    .await
-            })
-        })
-        .collect();
+    let tasks = push_concurrently(&service, 16);
     let mut versions = BTreeSet::new();
     for task in tasks {
         let out = task.await.unwrap().unwrap();
@@ -133,16 +141,7 @@ async fn a_key_repeated_across_requests_of_one_commit_is_the_later_ones_duplicat
 async fn a_group_stops_gathering_at_max_batch_rows() {
     let (_dir, lake) = lake().await;
     let service = service(&lake, 300, 150);
-    let tasks: Vec<_> = (0..3)
-        .map(|t| {
-            let service = service.clone();
-            tokio::spawn(async move {
-                service
-                    .push(TABLE, vec![rows(t * 100, t * 100 + 100)])
-                    .await
-            })
-        })
-        .collect();
+    let tasks = push_concurrently(&service, 3);
     let mut versions = BTreeSet::new();
     for task in tasks {
         let out = task.await.unwrap().unwrap();
