@@ -130,7 +130,7 @@ impl Context {
     }
 
     /// The models kept as versioned tables.
-    fn table_models(&self) -> impl Iterator<Item = &pipeline::Model> {
+    pub fn table_models(&self) -> impl Iterator<Item = &pipeline::Model> {
         self.pipeline
             .models
             .iter()

@@ -20,12 +20,7 @@ use crate::ingest::{IngestOptions, IngestService};
 /// `[nats] url` set, the tables' NATS JetStream subjects are consumed meanwhile.
 pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
     let loaded = ctx.load_store().await?;
-    let tables = ctx
-        .pipeline
-        .models
-        .iter()
-        .filter(|m| m.materialized == crate::pipeline::Materialized::Table)
-        .count();
+    let tables = ctx.table_models().count();
     if loaded < tables {
         ctx.run_models(false).await?;
     }

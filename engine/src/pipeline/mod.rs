@@ -55,11 +55,6 @@ impl Pipeline {
             models: dag::order(models, sources)?,
         })
     }
-
-    /// A model by name.
-    pub fn model(&self, name: &str) -> Option<&Model> {
-        self.models.iter().find(|m| m.name == name)
-    }
 }
 
 fn collect_sql_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {

@@ -107,14 +107,6 @@ impl DeclaredTest {
             ),
         }
     }
-
-    /// The tables this test reads besides its model.
-    pub fn reads(&self) -> Option<&str> {
-        match self {
-            DeclaredTest::Relationships { table, .. } => Some(table),
-            _ => None,
-        }
-    }
 }
 
 impl fmt::Display for DeclaredTest {
