@@ -13,12 +13,14 @@
 //! - [`mapping`]: column mappings (TOML) from a raw table's headers to canonical columns:
 //!   an assessment export becomes `workers`, `assessment_results` and
 //!   `assessment_dimension_scores` rows, every rejected row reported.
+//! - [`quarantine`]: the rows every connector rejects, as the quarantine tables keep them.
 
 pub mod error;
 pub mod file;
 pub mod identity;
 pub mod mapping;
 pub mod normalize;
+pub mod quarantine;
 pub mod raw;
 pub mod schema;
 

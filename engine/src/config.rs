@@ -32,6 +32,31 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// NATS JetStream ingestion (off while `nats.url` is empty).
     pub nats: NatsConfig,
+    /// The secret that turns national ID numbers into worker IDs.
+    pub identity: IdentityConfig,
+    /// The drop folder `serve` watches (off while `inbox.dir` is empty).
+    pub inbox: InboxConfig,
+}
+
+/// The pseudonymisation secret: inline, or in a file (the file wins when both are set).
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdentityConfig {
+    /// The secret itself (at least 16 bytes); keep it out of files others can read.
+    pub secret: String,
+    /// A file holding the secret (trailing white space ignored).
+    pub secret_file: String,
+}
+
+/// The drop folder.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InboxConfig {
+    /// The folder to watch; empty turns the drop folder off.
+    pub dir: String,
+    /// How often the folder is looked at (milliseconds).
+    pub poll_ms: u64,
+    /// A file is landed once its size and modification time have not changed for this
+    /// long (milliseconds), so that a file still being copied in is not read half-way.
+    pub settle_ms: u64,
 }
 
 /// HTTP settings.
@@ -61,6 +86,9 @@ pub struct IngestConfig {
     /// A group stops growing at this many rows (one request larger than this is a group
     /// on its own).
     pub max_batch_rows: usize,
+    /// A folder of column mappings (`<name>.toml`) besides the built-in ones; empty for
+    /// the built-in ones only.
+    pub mappings_dir: String,
 }
 
 /// NATS JetStream ingestion: a durable pull consumer per canonical table on subject

@@ -1,5 +1,6 @@
-//! Ingest: the same file twice is stored once; a malformed file is rejected with its
-//! file, line and column, and nothing of it is stored.
+//! Ingest: the same file twice is stored once; a bad row is quarantined with its file,
+//! line and column while the good rows land; a file that cannot be read at all fails
+//! the command, naming it, and the other files still land.
 
 use crate::city::{generate, run};
 
@@ -65,11 +66,14 @@ fn ingesting_the_same_files_twice_leaves_row_counts_unchanged() {
         "talent_demand",
         ndjson.to_str().unwrap(),
     ]);
-    assert!(out.contains("0 accepted, 5 duplicates"), "{out}");
+    assert!(
+        out.contains("0 accepted, 0 rejected, 5 duplicates"),
+        "{out}"
+    );
 }
 
 #[test]
-fn a_malformed_file_exits_non_zero_naming_file_line_and_column() {
+fn a_bad_row_is_quarantined_naming_file_line_and_column_and_the_rest_lands() {
     let city = generate(50, 3);
     let bad = city.dir.join("bad_assessments.csv");
     let good = skillbrain::read_csv(&city.files().join("assessment_results.csv"));
@@ -106,22 +110,93 @@ fn a_malformed_file_exits_non_zero_naming_file_line_and_column() {
     ]);
     args.push(bad.to_string_lossy().into_owned());
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&refs);
+    let landed = |refs: &[&str]| {
+        let out = run(refs);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "a file with a rejected row lands the rest and exits 2: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let said = landed(&refs);
     assert!(
-        !out.status.success(),
-        "a malformed file must fail the command"
+        said.contains("1 accepted, 1 rejected, 0 duplicates"),
+        "{said}"
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rejected = said
+        .lines()
+        .find(|l| l.trim_start().starts_with("rejected"))
+        .unwrap_or_else(|| panic!("a rejected line: {said}"));
     assert!(
-        stderr.contains("bad_assessments.csv"),
-        "names the file: {stderr}"
+        rejected.contains("bad_assessments.csv"),
+        "names the file: {rejected}"
     );
-    assert!(stderr.contains("line 3"), "names the line: {stderr}");
-    assert!(stderr.contains("taken_at"), "names the column: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(rejected.contains("line 3"), "names the line: {rejected}");
+    assert!(
+        rejected.contains("taken_at"),
+        "names the column: {rejected}"
+    );
+    assert!(!said.contains("panicked"), "{said}");
     assert_eq!(
         count(&city, "assessment_results"),
-        0,
-        "nothing of a rejected file is stored"
+        1,
+        "the good row is stored"
     );
+
+    let listed = city.cmd(&[
+        "quarantine",
+        "--table",
+        "assessment_results",
+        "--format",
+        "json",
+    ]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&listed).unwrap();
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert_eq!(rows[0]["line"], 3);
+    assert_eq!(rows[0]["column"], "taken_at");
+    assert_eq!(rows[0]["raw_value"], "2026-13-45");
+    assert!(
+        rows[0]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("bad_assessments.csv")
+    );
+    assert!(!rows[0]["reason"].as_str().unwrap().is_empty());
+
+    // Again: nothing new stored, the rejection not quarantined twice.
+    let said = landed(&refs);
+    assert!(
+        said.contains("0 accepted, 1 rejected, 1 duplicates"),
+        "{said}"
+    );
+    let listed = city.cmd(&["quarantine", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&listed).unwrap();
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert_eq!(count(&city, "assessment_results"), 1);
+}
+
+#[test]
+fn a_file_that_cannot_be_read_fails_naming_it_and_the_other_files_land() {
+    let city = generate(40, 4);
+    let broken = city.dir.join("workers.csv");
+    std::fs::write(&broken, "worker_id,nickname\nw1,x\n").unwrap();
+    let good = city.files().join("enterprises.csv");
+    let mut args = city.global_args();
+    args.extend(["ingest".to_string(), broken.to_string_lossy().into_owned()]);
+    args.push(good.to_string_lossy().into_owned());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&refs);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("workers.csv"), "names the file: {stderr}");
+    assert!(stderr.contains("nickname"), "names the column: {stderr}");
+    let enterprises = skillbrain::read_csv(&good).len() as i64;
+    assert_eq!(
+        count(&city, "enterprises"),
+        enterprises,
+        "the good file landed"
+    );
+    assert_eq!(count(&city, "workers"), 0);
 }

@@ -4,7 +4,9 @@
 //! exercised on a real server.
 //!
 //! - `city.rs`: the shared prepared city and the binary runner.
-//! - `ingest.rs`: exactly-once ingest and clear rejection of malformed files.
+//! - `ingest.rs`: exactly-once ingest, quarantined rows and files that cannot be read.
+//! - `exports.rs`: GBK CSV and XLSX exports through the shipped column mapping.
+//! - `inbox.rs`: the drop folder, also with the server killed while landing.
 //! - `models.rs`: `talent_stock` and `talent_gap` against independent computations.
 //! - `http.rs`: the HTTP API over a real server.
 //! - `push.rs`: `POST /v1/ingest/{table}` from 16 threads at once: every acknowledged
@@ -18,7 +20,9 @@
 mod check;
 mod city;
 mod demo;
+mod exports;
 mod http;
+mod inbox;
 mod ingest;
 mod models;
 mod nats;

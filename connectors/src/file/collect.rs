@@ -27,6 +27,24 @@ pub struct RowReject {
     pub column: Option<String>,
     /// What is wrong, in words a person can act on.
     pub reason: String,
+    /// The raw text of the blamed value, or of the whole record when no single column
+    /// is to blame: at most 200 characters, national ID numbers masked. Kept for the
+    /// quarantine; not part of a push's answer.
+    #[serde(skip)]
+    pub value: Option<String>,
+}
+
+/// The most characters of a raw value a reject keeps.
+const RAW_CHARS: usize = 200;
+
+/// `raw` cut to [`RAW_CHARS`] characters (an ellipsis marks a cut) with national ID
+/// numbers masked: what a reject may keep of a value.
+pub fn raw_excerpt(raw: &str) -> String {
+    let cut = match raw.char_indices().nth(RAW_CHARS) {
+        Some((i, _)) => format!("{}…", &raw[..i]),
+        None => raw.to_owned(),
+    };
+    crate::identity::scrub_national_ids(&cut)
 }
 
 impl RowReject {
@@ -43,11 +61,13 @@ impl RowReject {
                 line: *line,
                 column: Some(column.clone()),
                 reason: reason.clone(),
+                value: None,
             }),
             Error::BadRecord { line, reason, .. } => Some(RowReject {
                 line: *line,
                 column: None,
                 reason: reason.clone(),
+                value: None,
             }),
             _ => None,
         }
@@ -114,14 +134,18 @@ pub(super) fn drain(mut source: impl BatchSource) -> Result<Collected> {
 
 /// After a row failed with `e`: in a collecting read (`rejects` is `Some`) an error of
 /// that row is recorded and the row dropped from `out`; any other error is returned.
+/// `raw` gives the raw text of a column of the row (`Some(name)`) or of the whole row
+/// (`None`), for the reject's [`value`](RowReject::value).
 pub(super) fn skip_bad_row(
     rejects: &mut Option<Vec<RowReject>>,
     out: &mut BatchBuilder,
     e: Error,
+    raw: impl FnOnce(Option<&str>) -> Option<String>,
 ) -> Result<()> {
     match (rejects, RowReject::of(&e)) {
-        (Some(rejects), Some(reject)) => {
+        (Some(rejects), Some(mut reject)) => {
             out.discard_row();
+            reject.value = raw(reject.column.as_deref()).map(|v| raw_excerpt(&v));
             rejects.push(reject);
             Ok(())
         }

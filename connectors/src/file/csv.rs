@@ -8,7 +8,8 @@ use csv::{ByteRecord, Reader, ReaderBuilder};
 
 use super::builder::BatchBuilder;
 use super::collect::{Collected, drain, skip_bad_row};
-use super::{BatchSource, Batches, FileReadOptions, RowReject, Stream};
+use super::rules::TableSpec;
+use super::{BatchSource, Batches, FileReadOptions, Rejects, RowReject, Stream};
 use crate::error::{Error, Result};
 use crate::schema::Table;
 
@@ -20,6 +21,19 @@ pub(super) fn batches<R: Read + Send + 'static>(
     opts: &FileReadOptions,
 ) -> Result<Batches> {
     Ok(Stream::boxed(open(table, file, input, opts)?))
+}
+
+/// Reads the header of `input` (BOM already removed) and returns its batches, which
+/// leave out each bad record and list it in the [`Rejects`].
+pub(super) fn batches_collecting<R: Read + Send + 'static>(
+    table: Table,
+    file: String,
+    input: R,
+    opts: &FileReadOptions,
+) -> Result<(Batches, Rejects)> {
+    let mut source = open(table, file, input, opts)?;
+    source.rejects = Some(Vec::new());
+    Ok(Stream::collecting(source))
 }
 
 /// Reads the header and every record of `input` (BOM already removed), leaving out and
@@ -130,6 +144,32 @@ fn csv_error(file: &str, e: csv::Error) -> Error {
     }
 }
 
+/// The raw text of `column` in `record` (empty when the file has no such field), or
+/// the whole record joined by commas when `column` is `None`.
+fn raw_field(
+    record: &ByteRecord,
+    sources: &[Option<usize>],
+    spec: &TableSpec,
+    column: Option<&str>,
+) -> Option<String> {
+    let text = |raw: &[u8]| String::from_utf8_lossy(raw).into_owned();
+    match column {
+        Some(name) => {
+            let field = spec.index_of(name).and_then(|i| sources[i]);
+            Some(
+                field
+                    .and_then(|f| record.get(f))
+                    .map(text)
+                    .unwrap_or_default(),
+            )
+        }
+        None => {
+            let fields: Vec<String> = record.iter().map(text).collect();
+            Some(fields.join(","))
+        }
+    }
+}
+
 struct CsvSource<R> {
     reader: Reader<R>,
     record: ByteRecord,
@@ -201,13 +241,25 @@ impl<R: Read + Send> BatchSource for CsvSource<R> {
         while !self.eof && !self.out.is_full() {
             match self.read_row() {
                 Ok(more) => self.eof = !more,
-                Err(e) => skip_bad_row(&mut self.rejects, &mut self.out, e)?,
+                Err(e) => {
+                    let raw = |column: Option<&str>| {
+                        raw_field(&self.record, &self.sources, self.out.spec(), column)
+                    };
+                    let value = match (&self.rejects, RowReject::of(&e)) {
+                        (Some(_), Some(reject)) => raw(reject.column.as_deref()),
+                        _ => None,
+                    };
+                    skip_bad_row(&mut self.rejects, &mut self.out, e, |_| value)?
+                }
             }
         }
         self.out.finish()
     }
 
     fn take_rejects(&mut self) -> Vec<RowReject> {
-        self.rejects.take().unwrap_or_default()
+        self.rejects
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 }

@@ -8,7 +8,8 @@
 //! reporting it as a [`RowReject`] (for pushed events, where the good rows land).
 //!
 //! # Layout
-//! - `mod.rs`: [`FileFormat`], [`FileReadOptions`], [`read_file`], [`read_bytes`].
+//! - `mod.rs`: [`FileFormat`], [`FileReadOptions`], [`read_file`], [`read_file_collecting`]
+//!   and its [`Rejects`], [`read_bytes`].
 //! - `collect.rs`: [`read_bytes_collecting`], [`read_json_array_collecting`], [`RowReject`].
 //! - `csv.rs`: CSV with a header row (UTF-8, an optional BOM).
 //! - `ndjson.rs`: one JSON object per line.
@@ -35,6 +36,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
@@ -43,7 +45,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::schema::Table;
 
-pub use collect::{RowReject, read_bytes_collecting, read_json_array_collecting};
+pub use collect::{RowReject, raw_excerpt, read_bytes_collecting, read_json_array_collecting};
 
 /// The batches of one file, read lazily; the first `Err` ends the iteration.
 pub type Batches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -124,22 +126,58 @@ pub fn read_file(
     format: Option<FileFormat>,
     opts: &FileReadOptions,
 ) -> Result<Batches> {
+    let (format, name, file) = open_file(path, format)?;
+    match format {
+        FileFormat::Csv => csv::batches(table, name, text_input(path, file)?, opts),
+        FileFormat::Ndjson => ndjson::batches(table, name, text_input(path, file)?, opts),
+        FileFormat::Parquet => parquet::batches(table, name, file, opts),
+    }
+}
+
+/// The format (given, or from the extension), the name errors give and the opened file.
+fn open_file(path: &Path, format: Option<FileFormat>) -> Result<(FileFormat, String, File)> {
     let format = match format {
         Some(format) => format,
         None => FileFormat::from_path(path)?,
     };
-    let name = path.display().to_string();
-    let io_error = |source| Error::Io {
+    let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let file = File::open(path).map_err(io_error)?;
+    })?;
+    Ok((format, path.display().to_string(), file))
+}
+
+/// A text file without its byte-order mark.
+fn text_input(path: &Path, file: File) -> Result<io::Chain<io::Cursor<Vec<u8>>, File>> {
+    without_bom(file).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads a file of `table` like [`read_file`], but a bad row of a CSV or NDJSON file is
+/// left out and listed in the [`Rejects`] instead of ending the batches; an error of the
+/// whole file (a bad header, an unreadable file, and any bad row of a Parquet file,
+/// whose rows are not read one by one) still ends them.
+pub fn read_file_collecting(
+    table: Table,
+    path: &Path,
+    format: Option<FileFormat>,
+    opts: &FileReadOptions,
+) -> Result<(Batches, Rejects)> {
+    let (format, name, file) = open_file(path, format)?;
     match format {
-        FileFormat::Csv => csv::batches(table, name, without_bom(file).map_err(io_error)?, opts),
-        FileFormat::Ndjson => {
-            ndjson::batches(table, name, without_bom(file).map_err(io_error)?, opts)
-        }
-        FileFormat::Parquet => parquet::batches(table, name, file, opts),
+        FileFormat::Csv => csv::batches_collecting(table, name, text_input(path, file)?, opts),
+        FileFormat::Ndjson => Ok(ndjson::batches_collecting(
+            table,
+            name,
+            text_input(path, file)?,
+            opts,
+        )),
+        FileFormat::Parquet => Ok((
+            parquet::batches(table, name, file, opts)?,
+            Rejects::default(),
+        )),
     }
 }
 
@@ -197,12 +235,28 @@ trait BatchSource: Send {
     }
 }
 
-/// Iterates a [`BatchSource`] and stops (dropping it) at its end or first error.
-struct Stream<S>(Option<S>);
+/// Iterates a [`BatchSource`] and stops (dropping it) at its end or first error; in a
+/// collecting read, moves the rows left out into the shared list after each batch.
+struct Stream<S> {
+    source: Option<S>,
+    rejects: Option<Rejects>,
+}
 
 impl<S: BatchSource + 'static> Stream<S> {
     fn boxed(source: S) -> Batches {
-        Box::new(Stream(Some(source)))
+        Box::new(Stream {
+            source: Some(source),
+            rejects: None,
+        })
+    }
+
+    fn collecting(source: S) -> (Batches, Rejects) {
+        let rejects = Rejects::default();
+        let stream = Stream {
+            source: Some(source),
+            rejects: Some(rejects.clone()),
+        };
+        (Box::new(stream), rejects)
     }
 }
 
@@ -210,17 +264,52 @@ impl<S: BatchSource> Iterator for Stream<S> {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let result = self.0.as_mut()?.next_batch();
+        let source = self.source.as_mut()?;
+        let result = source.next_batch();
+        if let Some(rejects) = &self.rejects {
+            rejects.extend(source.take_rejects());
+        }
         match result {
             Ok(Some(batch)) => Some(Ok(batch)),
             Ok(None) => {
-                self.0 = None;
+                self.source = None;
                 None
             }
             Err(e) => {
-                self.0 = None;
+                self.source = None;
                 Some(Err(e))
             }
         }
+    }
+}
+
+/// The rows a collecting read of a file left out, shared with its batches: filled as
+/// the batches are read, complete once they end.
+#[derive(Debug, Clone, Default)]
+pub struct Rejects(Arc<Mutex<Vec<RowReject>>>);
+
+impl Rejects {
+    fn extend(&self, more: Vec<RowReject>) {
+        if !more.is_empty() {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(more);
+        }
+    }
+
+    /// The rows left out so far, taken out of the list.
+    pub fn take(&self) -> Vec<RowReject> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// How many rows were left out so far and not yet taken.
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether no row was left out (or all were taken).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }

@@ -12,7 +12,7 @@ use super::builder::BatchBuilder;
 use super::collect::{Collected, drain, skip_bad_row};
 use super::rules::TableSpec;
 use super::value::{Cell, Kind, parse_text, type_error};
-use super::{BatchSource, Batches, FileReadOptions, RowReject, Stream};
+use super::{BatchSource, Batches, FileReadOptions, Rejects, RowReject, Stream};
 use crate::error::{Error, Result};
 use crate::schema::Table;
 
@@ -27,6 +27,19 @@ pub(super) fn batches<R: Read + Send + 'static>(
     opts: &FileReadOptions,
 ) -> Result<Batches> {
     Ok(Stream::boxed(open(table, file, input, opts)))
+}
+
+/// The batches of `input` (BOM already removed), which leave out each bad line and list
+/// it in the [`Rejects`].
+pub(super) fn batches_collecting<R: Read + Send + 'static>(
+    table: Table,
+    file: String,
+    input: R,
+    opts: &FileReadOptions,
+) -> (Batches, Rejects) {
+    let mut source = open(table, file, input, opts);
+    source.rejects = Some(Vec::new());
+    Stream::collecting(source)
 }
 
 /// Every object of `input` (BOM already removed), leaving out and reporting each bad line.
@@ -215,14 +228,46 @@ impl<R: Read + Send> BatchSource for NdjsonSource<R> {
         while !self.eof && !self.out.is_full() {
             match self.read_row() {
                 Ok(more) => self.eof = !more,
-                Err(e) => skip_bad_row(&mut self.rejects, &mut self.out, e)?,
+                Err(e) => {
+                    let line = &self.buf;
+                    let raw = |column: Option<&str>| raw_value(line, column);
+                    skip_bad_row(&mut self.rejects, &mut self.out, e, raw)?
+                }
             }
         }
         self.out.finish()
     }
 
     fn take_rejects(&mut self) -> Vec<RowReject> {
-        self.rejects.take().unwrap_or_default()
+        self.rejects
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+}
+
+/// The raw text of key `column` in the JSON object on `line` (a string without its
+/// quotes, any other value as JSON), or the whole line when `column` is `None` or the
+/// line is not an object holding that key.
+fn raw_value(line: &[u8], column: Option<&str>) -> Option<String> {
+    let whole = || {
+        Some(
+            String::from_utf8_lossy(line)
+                .trim_end_matches('\r')
+                .to_owned(),
+        )
+    };
+    let Some(column) = column else {
+        return whole();
+    };
+    let object: serde_json::Map<String, serde_json::Value> = match serde_json::from_slice(line) {
+        Ok(object) => object,
+        Err(_) => return whole(),
+    };
+    match object.get(column) {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(value) => Some(value.to_string()),
+        None => whole(),
     }
 }
 

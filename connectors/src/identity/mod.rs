@@ -11,10 +11,12 @@
 //! - [`NationalId`], [`validate_national_id`] (`national_id.rs`): GB 11643-1999 numbers.
 //! - [`Pseudonymizer`] (`pseudonym.rs`): national ID → `worker_id` by HMAC-SHA256.
 //! - [`mask_name`] (`name.rs`): `张小明` → `张*明`.
+//! - [`scrub_national_ids`] (`scrub.rs`): valid ID numbers inside free text masked.
 
 mod name;
 mod national_id;
 mod pseudonym;
+mod scrub;
 #[cfg(test)]
 mod tests;
 
@@ -23,3 +25,4 @@ pub use national_id::{
     Gender, NationalId, mask_national_id, validate_national_id, validate_national_id_on,
 };
 pub use pseudonym::{MIN_SECRET_BYTES, Pseudonymizer};
+pub use scrub::scrub_national_ids;

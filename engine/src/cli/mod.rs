@@ -1,12 +1,15 @@
-//! The `skillbrain` command line: `demo`, `generate`, `ingest`, `run`, `check`, `serve`, `sql`.
+//! The `skillbrain` command line: `demo`, `generate`, `ingest`, `quarantine`, `run`, `check`,
+//! `serve`, `sql`.
 //!
 //! - `mod.rs`: arguments and dispatch; errors become a message and a non-zero exit.
 //! - `context.rs`: what every command opens: configuration, lake, reference data, models.
 //! - `ingest.rs`: landing files in the lake.
+//! - `quarantine.rs`: listing quarantined rows.
 //! - `serve.rs`: the HTTP server, and the demo that feeds it.
 
 mod context;
 mod ingest;
+mod quarantine;
 mod serve;
 
 use std::path::PathBuf;
@@ -41,8 +44,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write a synthetic city: all nine canonical tables.
     Generate(GenerateArgs),
-    /// Land canonical files (Parquet, CSV, NDJSON) in the lake, exactly once.
+    /// Land files in the lake, exactly once: canonical Parquet, CSV or NDJSON, or
+    /// exports (CSV in UTF-8 or GBK, XLSX) through a column mapping. Rejected rows are
+    /// quarantined; the exit status is 2 when any were.
     Ingest(IngestArgs),
+    /// List quarantined rows: where each came from and why it was rejected.
+    Quarantine(QuarantineArgs),
     /// Refresh every model.
     Run,
     /// Parse and plan every model and run its declared tests on the current data.
@@ -85,12 +92,37 @@ pub struct IngestArgs {
     /// Target table; when omitted, each file's name (e.g. `workers.csv`) names it.
     #[arg(long)]
     pub table: Option<String>,
-    /// Source format (csv, ndjson, parquet); by default from the extension.
+    /// Source format (csv, ndjson, parquet; with --mapping: csv or xlsx); by default
+    /// from the extension.
     #[arg(long)]
     pub format: Option<String>,
+    /// Read the files as exports through this column mapping: a built-in name
+    /// (assessment_export), a name from ingest.mappings_dir, or a .toml file.
+    #[arg(long)]
+    pub mapping: Option<String>,
+    /// With --mapping: the CSV encoding (utf-8, gbk, gb18030); detected by default.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// With --mapping: the XLSX sheet to read; the first by default.
+    #[arg(long)]
+    pub sheet: Option<String>,
     /// Files, or folders whose files are all landed.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+/// `quarantine` arguments.
+#[derive(Debug, Args)]
+pub struct QuarantineArgs {
+    /// Only this table's quarantine; every table's by default.
+    #[arg(long)]
+    pub table: Option<String>,
+    /// At most this many rows per table, newest last.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Output: table, csv or json.
+    #[arg(long, default_value = "table")]
+    pub format: String,
 }
 
 /// `serve` arguments.
@@ -137,10 +169,16 @@ pub fn main() -> ExitCode {
     };
     match runtime.block_on(dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => match e.downcast_ref::<ingest::RowsRejected>() {
+            Some(rejected) => {
+                eprintln!("warning: {rejected}");
+                ExitCode::from(ingest::EXIT_ROWS_REJECTED)
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -163,6 +201,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(args) => {
             let ctx = Context::open(&cli).await?;
             ingest::ingest(&ctx, args).await
+        }
+        Command::Quarantine(args) => {
+            let ctx = Context::open(&cli).await?;
+            quarantine::list(&ctx, args).await
         }
         Command::Run => {
             let ctx = Context::open(&cli).await?;
@@ -202,7 +244,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn print_batches(batches: &[arrow::array::RecordBatch], format: &str) -> anyhow::Result<()> {
+pub(crate) fn print_batches(
+    batches: &[arrow::array::RecordBatch],
+    format: &str,
+) -> anyhow::Result<()> {
     use std::io::Write;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -9,15 +9,18 @@ use skillbrain_connectors::Table;
 use skillbrain_datasets::generate::{Format, GenerateOptions, generate};
 use skillbrain_datasets::reference::Reference;
 
-use crate::cli::{Cli, Context, DemoArgs, ingest};
+use crate::cli::{Cli, Context, DemoArgs};
 use crate::config::Config;
 use crate::http::metrics::Metrics;
 use crate::http::{self, AppState};
+use crate::ingest::files::{FileKind, Lander};
+use crate::ingest::inbox::{Inbox, InboxOptions};
 use crate::ingest::nats::{NatsIngest, NatsOptions};
 use crate::ingest::{IngestOptions, IngestService};
 
 /// Serves the API until Ctrl-C. Models not yet materialised are refreshed first. With
-/// `[nats] url` set, the tables' NATS JetStream subjects are consumed meanwhile.
+/// `[nats] url` set, the tables' NATS JetStream subjects are consumed meanwhile; with
+/// `[inbox] dir` set, the drop folder is watched.
 pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
     let loaded = ctx.load_store().await?;
     let tables = ctx.table_models().count();
@@ -45,6 +48,18 @@ pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let inbox = match InboxOptions::from_config(&ctx.config) {
+        Some(options) => {
+            let lander = Arc::new(Lander::from_config(&ctx.config, ctx.lake.clone())?);
+            let dir = options.dir.display().to_string();
+            let inbox = Inbox::start(lander, options)?;
+            println!(
+                "skillbrain watching the drop folder {dir} (landed files move to done/, others to failed/)"
+            );
+            Some(inbox)
+        }
+        None => None,
+    };
     let state = AppState {
         store: ctx.store.clone(),
         metrics,
@@ -59,6 +74,9 @@ pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
     .await;
     if let Some(nats) = nats {
         nats.shutdown().await;
+    }
+    if let Some(inbox) = inbox {
+        inbox.shutdown().await;
     }
     served?;
     Ok(())
@@ -112,17 +130,29 @@ pub async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
     if let Some(q) = &cli.queries {
         config.queries_dir = q.clone();
     }
+    if config.identity.secret.is_empty() && config.identity.secret_file.is_empty() {
+        let path = demo_secret(&args.dir)?;
+        config.identity.secret_file = path.to_string_lossy().into_owned();
+    }
+    if config.inbox.dir.is_empty() {
+        config.inbox.dir = args.dir.join("inbox").to_string_lossy().into_owned();
+    }
     let ctx = Context::open_config(config).await?;
     println!("landing the city in the lake at {}", ctx.lake.root());
+    let lander = Lander::from_config(&ctx.config, ctx.lake.clone())?;
     for table in Table::ALL {
         let file = city.join(format!("{}.parquet", table.name()));
-        let out = ingest::ingest_file(&ctx, table, &file, None).await?;
+        let kind = FileKind::Canonical {
+            table,
+            format: None,
+        };
+        let report = lander.land(&file, &kind).await?;
         println!(
             "  {:<30} {:>9} accepted {:>9} duplicates  v{}",
             table.name(),
-            out.accepted,
-            out.duplicates,
-            out.version
+            report.accepted(),
+            report.duplicates(),
+            report.tables.first().map_or(-1, |t| t.version)
         );
     }
     println!("refreshing {} models", ctx.pipeline.models.len());
@@ -136,4 +166,33 @@ pub async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     serve(ctx, args.bind.clone()).await
+}
+
+/// The demo's pseudonymisation secret: `<dir>/identity.secret`, made (32 random bytes,
+/// hexadecimal, readable by the owner only) on the first run and kept after that.
+fn demo_secret(dir: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let path = dir.join("identity.secret");
+    if path.exists() {
+        println!("using the pseudonymisation secret in {}", path.display());
+        return Ok(path);
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot make {}", dir.display()))?;
+    let mut bytes = [0u8; 32];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)
+        .context("cannot read /dev/urandom for a secret")?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, hex.as_bytes())?;
+    println!(
+        "made a pseudonymisation secret in {} (identity.secret_file): national ID numbers \
+         become worker IDs with it; keep it, or the same person gets a new worker_id",
+        path.display()
+    );
+    Ok(path)
 }

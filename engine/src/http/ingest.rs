@@ -4,6 +4,8 @@
 //! comes once the rows are committed (shared with concurrent requests by the
 //! [`IngestService`](crate::ingest::IngestService)):
 //! `{"accepted", "rejected": [{"line", "column", "reason"}], "duplicates", "commit"}`.
+//! Rejected rows are also kept in the table's quarantine, their source named
+//! `POST /v1/ingest/<table> body <hash of the body>`.
 
 use arrow::array::RecordBatch;
 use axum::body::{Body, Bytes};
@@ -19,6 +21,7 @@ use serde_json::json;
 use skillbrain_connectors::file::{
     FileFormat, FileReadOptions, RowReject, read_bytes_collecting, read_json_array_collecting,
 };
+use skillbrain_connectors::quarantine::Quarantined;
 use skillbrain_connectors::{Error as ConnectorError, Table};
 
 use super::AppState;
@@ -179,6 +182,13 @@ async fn read_rows(
     })
 }
 
+/// How a pushed body is named in the quarantine: the route and a hash of the body, so
+/// that the same body pushed again names the same source.
+fn body_origin(table: Table, bytes: &[u8]) -> String {
+    let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+    format!("POST /v1/ingest/{table} body {hash:016x}")
+}
+
 async fn ingest(
     State(state): State<AppState>,
     Path(table): Path<String>,
@@ -194,8 +204,17 @@ async fn ingest(
     };
     let format = body_format(&headers)?;
     let bytes = read_body(&headers, body, service.options().max_body_bytes).await?;
+    let origin = body_origin(table, &bytes);
     let (batches, rejected) =
         read_rows(table, format, bytes, service.options().read_options()).await?;
+    // Quarantined before the rows are pushed, so that the answer finds both durable.
+    let quarantined: Vec<Quarantined> = (rejected.iter())
+        .map(|r| Quarantined::from_reject(&origin, r))
+        .collect();
+    service
+        .quarantine(table, &quarantined)
+        .await
+        .map_err(ApiError::internal)?;
     let outcome = service
         .push(table, batches)
         .await

@@ -8,13 +8,18 @@
 //! # Layout
 //! - `mod.rs`: [`IngestService`] (one channel per table, started on first use) and
 //!   [`IngestOptions`].
+//! - [`files`]: landing files (canonical, or exports through a column mapping) with
+//!   their rejected rows quarantined, for `skillbrain ingest` and the drop folder.
+//! - [`inbox`]: the drop folder `serve` watches.
 //! - `group.rs`: the writer task: gathering a group, committing it, answering.
 //! - [`nats`]: NATS JetStream ingestion, a durable consumer per table, landing each
 //!   batch of messages with its last stream sequence in one commit (beside the pushes:
 //!   the lake serialises the appends to a table).
 //! - `tests.rs`: group commit on a real lake.
 
+pub mod files;
 mod group;
+pub mod inbox;
 pub mod nats;
 
 #[cfg(test)]
@@ -27,6 +32,7 @@ use std::time::Duration;
 use arrow::array::RecordBatch;
 use skillbrain_connectors::Table;
 use skillbrain_connectors::file::FileReadOptions;
+use skillbrain_connectors::quarantine::Quarantined;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::Config;
@@ -145,6 +151,12 @@ impl IngestService {
                 "the {table} ingest writer stopped before answering"
             ))),
         }
+    }
+
+    /// Keeps rejected rows of `table` in its quarantine (each rejection once); returns
+    /// how many were newly stored.
+    pub async fn quarantine(&self, table: Table, rows: &[Quarantined]) -> Result<u64> {
+        self.lake.quarantine(table, rows).await
     }
 
     /// The channel of `table`'s writer task, started if there is none (or, with

@@ -6,11 +6,13 @@
 //!   reading model outputs.
 //! - `keys.rs`: idempotency keys and the per-table key set.
 //! - `stream.rs`: streaming a source through deduplication into one commit.
+//! - `quarantine.rs`: the quarantine table of each canonical table.
 //!
 //! One process writes a lake at a time; appends to one table are serialised inside it.
 //! Each append is one Delta commit, so a reader sees all of a batch or none of it.
 
 mod keys;
+mod quarantine;
 mod stream;
 
 use std::collections::HashMap;
@@ -49,8 +51,13 @@ pub struct AppendOutcome {
 pub struct Lake {
     root: Url,
     storage_options: HashMap<String, String>,
-    writers: Mutex<HashMap<Table, Arc<tokio::sync::Mutex<Option<KeySet>>>>>,
+    writers: Slots,
+    quarantine_keys: Slots,
 }
+
+/// Per table, the stored keys (loaded on first use) behind a lock that serialises the
+/// table's appends.
+type Slots = Mutex<HashMap<Table, Arc<tokio::sync::Mutex<Option<KeySet>>>>>;
 
 impl std::fmt::Debug for Lake {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -69,6 +76,7 @@ impl Lake {
             root,
             storage_options,
             writers: Mutex::new(HashMap::new()),
+            quarantine_keys: Mutex::new(HashMap::new()),
         };
         for table in Table::ALL {
             lake.ensure_table(&lake.table_url(table.name())?, table.schema())
@@ -198,13 +206,7 @@ impl Lake {
         source: Source,
         txn: Option<(String, i64)>,
     ) -> Result<(AppendOutcome, Vec<(u64, u64)>)> {
-        let slot = self
-            .writers
-            .lock()
-            .map_err(|_| Error::Internal("lake writer lock poisoned".into()))?
-            .entry(table)
-            .or_default()
-            .clone();
+        let slot = slot_of(&self.writers, table)?;
         let mut guard = slot.lock().await;
         let keys = match guard.take() {
             Some(keys) => keys,
@@ -344,6 +346,14 @@ impl Lake {
         let batches = df.collect().await?;
         Ok(Some((version, schema, batches)))
     }
+}
+
+/// A table's key set slot in `slots`, made empty on first use.
+fn slot_of(slots: &Slots, table: Table) -> Result<Arc<tokio::sync::Mutex<Option<KeySet>>>> {
+    let mut slots = slots
+        .lock()
+        .map_err(|_| Error::Internal("lake key set lock poisoned".into()))?;
+    Ok(slots.entry(table).or_default().clone())
 }
 
 fn commit_properties(txn: Option<(String, i64)>) -> CommitProperties {

@@ -62,6 +62,21 @@ fn published_events_are_stored_once_and_a_bad_row_is_reported() {
     assert_eq!(metric(&server.base, REJECTED, &labels), 1);
     assert_eq!(metric(&server.base, INGESTED, TABLE), expected.len() as u64);
     assert_eq!(metric(&server.base, DUPLICATES, TABLE), 6);
+    // The bad row waits in the quarantine with its message's stream sequence: the
+    // 30 + 5 + 1 + 5 + 1 messages before it, so sequence 43, line 2 of it.
+    let listed = city.cmd(&["quarantine", "--table", "talent_demand", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&listed).unwrap();
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert_eq!(rows[0]["offset"], 43, "{listed}");
+    assert_eq!(rows[0]["line"], 2, "{listed}");
+    assert_eq!(rows[0]["column"], "level", "{listed}");
+    assert_eq!(rows[0]["raw_value"], "9", "{listed}");
+    assert!(
+        rows[0]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("nats skillbrain.talent_demand")
+    );
 
     // Ctrl-C: the consumers stop and the server exits cleanly.
     let status = server.interrupt(Duration::from_secs(30));

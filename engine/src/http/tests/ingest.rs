@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use datafusion::prelude::SessionContext;
 use serde_json::{Value, json};
+use skillbrain_connectors::Table;
 use tower::ServiceExt;
 
 use super::{bytes, get_json, send};
@@ -147,6 +148,28 @@ async fn a_bad_row_is_reported_by_line_and_the_others_land_once() {
     assert_eq!(again["rejected"], answer["rejected"]);
     assert_eq!(again["commit"], answer["commit"], "nothing new, no commit");
     assert_eq!(count(&lake, "assessment_dimension_scores").await, 4);
+
+    // The bad row is in the quarantine once, though pushed twice.
+    let (_, batches) = lake
+        .read_quarantine(Table::AssessmentDimensionScores)
+        .await
+        .unwrap()
+        .expect("a quarantine table");
+    let rows = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    assert_eq!(rows.num_rows(), 1);
+    let text = |name: &str| {
+        let column = rows.column_by_name(name).unwrap();
+        arrow::util::display::array_value_to_string(column, 0).unwrap()
+    };
+    assert!(
+        text("source").starts_with("POST /v1/ingest/assessment_dimension_scores body "),
+        "{}",
+        text("source")
+    );
+    assert_eq!(text("line"), "3");
+    assert_eq!(text("column"), "score");
+    assert_eq!(text("raw_value"), "30.0");
+    assert_eq!(text("reason"), "score 30 is greater than max_score 20");
 
     let metrics =
         String::from_utf8(bytes(send(&app, "/metrics", None).await).await.to_vec()).unwrap();

@@ -14,6 +14,7 @@ use async_nats::jetstream::stream::{ConsumerErrorKind, Stream};
 use futures::StreamExt;
 use skillbrain_connectors::Table;
 use skillbrain_connectors::file::{FileFormat, read_bytes_collecting};
+use skillbrain_connectors::quarantine::Quarantined;
 use tokio::sync::watch;
 
 use super::body::Body;
@@ -194,6 +195,8 @@ impl TableConsumer {
         })
         .await
         .map_err(|e| Error::Internal(format!("reading NATS messages failed: {e}")))??;
+        let origin = format!("nats {} (stream {})", subject(table), self.options.stream);
+        let mut quarantined = Vec::with_capacity(rejects.len());
         for reject in &rejects {
             let (sequence, line) = body.locate(reject.line).unwrap_or((0, reject.line));
             tracing::warn!(
@@ -205,7 +208,14 @@ impl TableConsumer {
                 reason = reject.reason,
                 "a row of a NATS message was rejected"
             );
+            let mut row = Quarantined::from_reject(&origin, reject);
+            row.line = Some(line);
+            row.offset = Some(sequence);
+            quarantined.push(row);
         }
+        // Before the commit that records the sequence: a crash in between quarantines
+        // the same rows again, which the quarantine stores once.
+        self.lake.quarantine(table, &quarantined).await?;
         let txn = Some((self.app_id.clone(), i64::try_from(last).unwrap_or(i64::MAX)));
         let lake = self.lake.clone();
         // On a task of its own, so that a panic fails this commit, not the consumer.
