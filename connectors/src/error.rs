@@ -98,6 +98,18 @@ pub enum Error {
         /// Headers of the file that the mapping neither maps nor ignores.
         unmapped: Vec<String>,
     },
+    /// A connector's config that does not fit its type, or lacks a value decoding needs.
+    #[error("connector '{connector}': {reason}")]
+    BadConfig {
+        /// The connector's name.
+        connector: String,
+        /// What is wrong, naming the key.
+        reason: String,
+    },
+    /// A pushed body whose Content-Type is not one of the body formats, or whose charset
+    /// is not UTF-8; says what was wrong (HTTP answers it with 415).
+    #[error("{0}")]
+    UnsupportedContentType(String),
     /// A file that cannot be opened or read.
     #[error("cannot read {path}: {source}")]
     Io {

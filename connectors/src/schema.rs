@@ -8,11 +8,13 @@ use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// One of the nine canonical tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One of the nine canonical tables; in a connector's config, its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
 pub enum Table {
     /// Workers, a reference table keyed by `worker_id`; a newer `updated_at` supersedes.
     Workers,
@@ -223,6 +225,20 @@ impl FromStr for Table {
             .copied()
             .find(|t| t.name() == s)
             .ok_or_else(|| Error::UnknownTable(s.to_string()))
+    }
+}
+
+impl TryFrom<String> for Table {
+    type Error = Error;
+
+    fn try_from(name: String) -> Result<Self> {
+        name.parse()
+    }
+}
+
+impl From<Table> for &'static str {
+    fn from(table: Table) -> Self {
+        table.name()
     }
 }
 

@@ -17,11 +17,14 @@
 //! - `value.rs`: typed values, and parsing text into them.
 //! - `rules.rs`: the rules every row obeys: required values, domains, cross-column.
 //! - `builder.rs`: row-at-a-time construction of batches for the text formats.
-//! - `tests.rs`: round trips of every table in every format, the errors, and collecting
-//!   reads.
+//! - `connector.rs`: [`FileConnector`] and its [`FileConfig`]: a file as a
+//!   [`Connector`](crate::connector::Connector), its bad rows quarantined as it streams.
+//! - `tests.rs`: round trips of every table in every format, the errors, collecting
+//!   reads, and the connector.
 
 pub(crate) mod builder;
 mod collect;
+mod connector;
 mod csv;
 mod ndjson;
 mod parquet;
@@ -36,16 +39,17 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
 
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use crate::connector::SharedRows;
 use crate::error::{Error, Result};
 use crate::schema::Table;
 
 pub use collect::{RowReject, raw_excerpt, read_bytes_collecting, read_json_array_collecting};
+pub use connector::{FileConfig, FileConnector};
 
 /// The batches of one file, read lazily; the first `Err` ends the iteration.
 pub type Batches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -285,31 +289,4 @@ impl<S: BatchSource> Iterator for Stream<S> {
 
 /// The rows a collecting read of a file left out, shared with its batches: filled as
 /// the batches are read, complete once they end.
-#[derive(Debug, Clone, Default)]
-pub struct Rejects(Arc<Mutex<Vec<RowReject>>>);
-
-impl Rejects {
-    fn extend(&self, more: Vec<RowReject>) {
-        if !more.is_empty() {
-            self.0
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(more);
-        }
-    }
-
-    /// The rows left out so far, taken out of the list.
-    pub fn take(&self) -> Vec<RowReject> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    /// How many rows were left out so far and not yet taken.
-    pub fn len(&self) -> usize {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    /// Whether no row was left out (or all were taken).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
+pub type Rejects = SharedRows<RowReject>;

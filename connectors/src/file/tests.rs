@@ -1,4 +1,5 @@
-//! Round trips of every table in every format, and the errors a person sees.
+//! Round trips of every table in every format, the errors a person sees, and the file
+//! connector (`tests/connector.rs`).
 
 use std::sync::Arc;
 
@@ -282,5 +283,6 @@ fn csv_read_rate() {
 }
 
 mod collecting;
+mod connector;
 mod errors;
 mod parquet_files;

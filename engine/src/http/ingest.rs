@@ -1,13 +1,15 @@
 //! `POST /v1/ingest/{table}`: rows pushed as NDJSON, a JSON array of objects or CSV, in
-//! the canonical columns of a table. Rows are checked by the file connector's rules; a
-//! bad row is reported with its line and reason and the good rows land. The answer
-//! comes once the rows are committed (shared with concurrent requests by the
+//! the canonical columns of a table. The `http` connector of `skillbrain_connectors`
+//! decodes the body (its format from the `Content-Type`, every row checked by the file
+//! connector's rules); this route adds what is HTTP: the body limit (413), the
+//! `Content-Type` refused before the body is read (415), the answer. A bad row is
+//! reported with its line and reason and the good rows land. The answer comes once the
+//! rows are committed (shared with concurrent requests by the
 //! [`IngestService`](crate::ingest::IngestService)):
 //! `{"accepted", "rejected": [{"line", "column", "reason"}], "duplicates", "commit"}`.
 //! Rejected rows are also kept in the table's quarantine, their source named
 //! `POST /v1/ingest/<table> body <hash of the body>`.
 
-use arrow::array::RecordBatch;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -18,22 +20,14 @@ use bytes::BytesMut;
 use futures::StreamExt;
 use serde::Serialize;
 use serde_json::json;
-use skillbrain_connectors::file::{
-    FileFormat, FileReadOptions, RowReject, read_bytes_collecting, read_json_array_collecting,
-};
+use skillbrain_connectors::connector::{Connector, DecodeContext, Decoded};
+use skillbrain_connectors::file::{FileReadOptions, RowReject};
+use skillbrain_connectors::http::{HttpBody, HttpConfig, HttpConnector, body_format};
 use skillbrain_connectors::quarantine::Quarantined;
 use skillbrain_connectors::{Error as ConnectorError, Table};
 
 use super::AppState;
 use super::error::ApiError;
-
-/// The media types of NDJSON, all read alike.
-const NDJSON_TYPES: [&str; 4] = [
-    "application/x-ndjson",
-    "application/ndjson",
-    "application/jsonl",
-    "application/x-jsonlines",
-];
 
 /// The ingest route (under `/v1`).
 pub fn router() -> Router<AppState> {
@@ -51,14 +45,6 @@ struct Answer {
     duplicates: u64,
     /// The table version holding the rows.
     commit: i64,
-}
-
-/// How a body is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BodyFormat {
-    Ndjson,
-    JsonArray,
-    Csv,
 }
 
 /// Why a push is not taken: an [`ApiError`], or one of the two statuses only this
@@ -102,36 +88,17 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// The body's format from its `Content-Type` (any `charset` must be UTF-8).
-fn body_format(headers: &HeaderMap) -> Result<BodyFormat, Refusal> {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else {
-        return Err(Refusal::Unsupported(
-            "the request has no Content-Type".into(),
-        ));
-    };
-    let value = value
-        .to_str()
-        .map_err(|_| Refusal::Unsupported("the Content-Type is not readable".into()))?;
-    let mut parts = value.split(';').map(str::trim);
-    let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-    for param in parts {
-        let (name, charset) = param.split_once('=').unwrap_or((param, ""));
-        let charset = charset.trim_matches('"');
-        if name.trim().eq_ignore_ascii_case("charset")
-            && !charset.eq_ignore_ascii_case("utf-8")
-            && !charset.eq_ignore_ascii_case("utf8")
-        {
-            let what = format!("charset '{charset}' is not supported");
-            return Err(Refusal::Unsupported(what));
+impl From<ConnectorError> for Refusal {
+    /// An unsupported `Content-Type` is a 415, a body unreadable as a whole a 400, any
+    /// other failure a 500.
+    fn from(e: ConnectorError) -> Self {
+        match e {
+            ConnectorError::UnsupportedContentType(what) => Refusal::Unsupported(what),
+            ConnectorError::BadFile { .. }
+            | ConnectorError::BadRecord { .. }
+            | ConnectorError::BadValue { .. } => ApiError::BadRequest(e.to_string()).into(),
+            other => ApiError::internal(other).into(),
         }
-    }
-    match media.as_str() {
-        "application/json" => Ok(BodyFormat::JsonArray),
-        "text/csv" => Ok(BodyFormat::Csv),
-        m if NDJSON_TYPES.contains(&m) => Ok(BodyFormat::Ndjson),
-        _ => Err(Refusal::Unsupported(format!(
-            "Content-Type '{value}' is not supported"
-        ))),
     }
 }
 
@@ -157,36 +124,26 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     Ok(buf.freeze())
 }
 
-/// Reads a body on a blocking thread: its good rows and its rejects. A body unreadable
-/// as a whole is a 400.
-async fn read_rows(
-    table: Table,
-    format: BodyFormat,
-    bytes: Bytes,
-    opts: FileReadOptions,
-) -> Result<(Vec<RecordBatch>, Vec<RowReject>), ApiError> {
-    let read = tokio::task::spawn_blocking(move || match format {
-        BodyFormat::JsonArray => read_json_array_collecting(table, "body", &bytes, &opts),
-        BodyFormat::Ndjson => {
-            read_bytes_collecting(table, "body", bytes, FileFormat::Ndjson, &opts)
-        }
-        BodyFormat::Csv => read_bytes_collecting(table, "body", bytes, FileFormat::Csv, &opts),
+/// Decodes a body with the `http` connector on a blocking thread: its good rows and
+/// its quarantine rows.
+async fn decode(table: Table, body: HttpBody, read: FileReadOptions) -> Result<Decoded, Refusal> {
+    let config = HttpConfig { table: Some(table) };
+    let decoded = tokio::task::spawn_blocking(move || {
+        HttpConnector.decode(&config, &DecodeContext::canonical(&read), body)
     })
     .await
     .map_err(|e| ApiError::internal(format!("reading a pushed body failed: {e}")))?;
-    read.map_err(|e| match e {
-        ConnectorError::BadFile { .. }
-        | ConnectorError::BadRecord { .. }
-        | ConnectorError::BadValue { .. } => ApiError::BadRequest(e.to_string()),
-        other => ApiError::internal(other),
-    })
+    Ok(decoded?)
 }
 
-/// How a pushed body is named in the quarantine: the route and a hash of the body, so
-/// that the same body pushed again names the same source.
-fn body_origin(table: Table, bytes: &[u8]) -> String {
-    let hash = xxhash_rust::xxh3::xxh3_64(bytes);
-    format!("POST /v1/ingest/{table} body {hash:016x}")
+/// A quarantined row as the answer reports it: line, column and reason.
+fn reported(row: &Quarantined) -> RowReject {
+    RowReject {
+        line: row.line.unwrap_or(0),
+        column: row.column.clone(),
+        reason: row.reason.clone(),
+        value: row.raw_value.clone(),
+    }
 }
 
 async fn ingest(
@@ -202,15 +159,19 @@ async fn ingest(
         let message = "ingest is not available: this server has no lake writer".to_owned();
         return Err(ApiError::NotReady(message).into());
     };
-    let format = body_format(&headers)?;
+    let content_type = (headers.get(header::CONTENT_TYPE)).map(|v| v.as_bytes().to_vec());
+    // Refused before the body is read.
+    body_format(content_type.as_deref())?;
     let bytes = read_body(&headers, body, service.options().max_body_bytes).await?;
-    let origin = body_origin(table, &bytes);
-    let (batches, rejected) =
-        read_rows(table, format, bytes, service.options().read_options()).await?;
+    let input = HttpBody {
+        content_type,
+        body: bytes,
+    };
+    let decoded = decode(table, input, service.options().read_options()).await?;
     // Quarantined before the rows are pushed, so that the answer finds both durable.
-    let quarantined: Vec<Quarantined> = (rejected.iter())
-        .map(|r| Quarantined::from_reject(&origin, r))
-        .collect();
+    let quarantined = decoded.quarantined.take();
+    let batches = decoded.into_rows(table)?;
+    let rejected: Vec<RowReject> = quarantined.iter().map(reported).collect();
     service
         .quarantine(table, &quarantined)
         .await

@@ -7,7 +7,8 @@
 //! - [`metrics`]: [`Metrics`] (the Prometheus registry), `GET /metrics` and the
 //!   middleware that counts requests by route template.
 //! - [`models`]: `GET /v1/models`, `GET /v1/models/{name}` (parameters, ETag/304).
-//! - [`ingest`]: `POST /v1/ingest/{table}`: pushed rows, each bad row reported.
+//! - [`ingest`]: `POST /v1/ingest/{table}`: pushed rows decoded by the `http` connector
+//!   of `skillbrain_connectors`, each bad row reported; the 413 and 415 answers.
 //! - [`rows`]: filtering, ordering and paging a model's rows; JSON, CSV and Arrow encodings.
 //! - [`openapi`]: `GET /openapi.json`.
 //! - `tests/`: the router tested in-process, and once over TCP.

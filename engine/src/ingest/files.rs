@@ -1,9 +1,11 @@
 //! Landing files, for `skillbrain ingest` and the drop folder alike: a file in the
 //! canonical columns of one table (CSV, NDJSON, Parquet), or an export (CSV in UTF-8 or
 //! GBK, XLSX) read through a column mapping into `workers`, `assessment_results` and
-//! `assessment_dimension_scores`. Good rows land exactly once per key, one commit per
-//! table; every rejected row goes to the table's quarantine; the report counts
-//! accepted, rejected and duplicate rows.
+//! `assessment_dimension_scores`. The connectors decode (the `file` and `export`
+//! connectors of `skillbrain_connectors`); the [`Lander`] lands what they decoded: good
+//! rows exactly once per key, one commit per table; every rejected row in the
+//! quarantine the connector names; the report counts accepted, rejected and duplicate
+//! rows.
 //!
 //! A canonical file streams: its rows are committed while it is read, and rejects are
 //! quarantined after that commit. An export is read whole (exports are spreadsheets a
@@ -16,12 +18,14 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use skillbrain_connectors::Table;
-use skillbrain_connectors::file::{FileFormat, FileReadOptions, read_file_collecting};
+use skillbrain_connectors::connector::{Connector, DecodeContext, Decoded};
+use skillbrain_connectors::export::{ExportConfig, ExportConnector, ExportInput};
+use skillbrain_connectors::file::{FileConfig, FileConnector, FileFormat, FileReadOptions};
 use skillbrain_connectors::identity::{MIN_SECRET_BYTES, Pseudonymizer};
-use skillbrain_connectors::mapping::{Mapping, MappingContext, map_records};
+use skillbrain_connectors::mapping::Mapping;
 use skillbrain_connectors::normalize::{Codes, LevelStep};
 use skillbrain_connectors::quarantine::Quarantined;
-use skillbrain_connectors::raw::{RawFormat, RawOptions, open_raw};
+use skillbrain_connectors::raw::{RawFormat, RawOptions};
 use skillbrain_datasets::reference::Reference;
 
 use crate::config::Config;
@@ -199,22 +203,14 @@ impl Lander {
         table: Table,
         format: Option<FileFormat>,
     ) -> Result<FileReport> {
-        let (batches, rejects) = read_file_collecting(table, path, format, &self.read)?;
-        let outcome = self.lake.append_stream(table, batches, None).await?;
-        let source = path.display().to_string();
-        let rows: Vec<Quarantined> = (rejects.take().iter())
-            .map(|r| Quarantined::from_reject(&source, r))
-            .collect();
-        self.lake.quarantine(table, &rows).await?;
-        let mut report = FileReport {
-            file: source,
-            read_as: table.name().to_owned(),
-            rejected: rows.len() as u64,
-            ..FileReport::default()
+        let config = FileConfig {
+            table: Some(table),
+            format,
         };
-        report.add(table, outcome);
-        report.first_rejects = rows.into_iter().take(SHOWN_REJECTS).collect();
-        Ok(report)
+        let ctx = DecodeContext::canonical(&self.read);
+        let decoded = FileConnector.decode(&config, &ctx, path.to_owned())?;
+        self.land_decoded(path, table.name().to_owned(), decoded)
+            .await
     }
 
     async fn land_export(
@@ -233,39 +229,62 @@ impl Lander {
                 mapping.name()
             )));
         };
-        let (codes, batch_rows, owned) =
-            (self.codes.clone(), self.read.batch_rows, path.to_owned());
-        let map = mapping.clone();
-        let mapped = tokio::task::spawn_blocking(move || {
-            let raw = open_raw(&owned, format, &options)?;
-            let ctx = MappingContext {
+        let read_as = format!("mapping {}", mapping.name());
+        let config = ExportConfig::new(&mapping, format, &options);
+        let input = ExportInput {
+            path: path.to_owned(),
+            mapping,
+        };
+        let (codes, read) = (self.codes.clone(), self.read.clone());
+        let decoded = tokio::task::spawn_blocking(move || {
+            let ctx = DecodeContext {
+                read: &read,
                 codes: &codes,
-                pseudonymizer: &pseudonymizer,
-                region_of_enterprise: None,
+                pseudonymizer: Some(&pseudonymizer),
             };
-            map_records(raw, &map, &ctx, batch_rows)
+            ExportConnector.decode(&config, &ctx, input)
         })
         .await
         .map_err(|e| Error::Internal(format!("mapping {} failed: {e}", path.display())))??;
-        let rows: Vec<Quarantined> = mapped
-            .rejects
-            .iter()
-            .map(Quarantined::from_mapping)
-            .collect();
-        self.lake
-            .quarantine(Table::AssessmentResults, &rows)
-            .await?;
+        self.land_decoded(path, read_as, decoded).await
+    }
+
+    /// Lands what a connector decoded from `path`: each table in one commit, and the
+    /// rejected rows in the quarantine, before the rows when they are already complete
+    /// (read whole), after the commit when they are known only once the rows streamed.
+    async fn land_decoded(
+        &self,
+        path: &Path,
+        read_as: String,
+        decoded: Decoded,
+    ) -> Result<FileReport> {
+        let streamed = decoded.is_streamed();
+        let Decoded {
+            tables,
+            quarantine_table,
+            quarantined,
+        } = decoded;
+        let mut rows = Vec::new();
+        if !streamed {
+            rows = quarantined.take();
+            self.lake.quarantine(quarantine_table, &rows).await?;
+        }
         let mut report = FileReport {
             file: path.display().to_string(),
-            read_as: format!("mapping {}", mapping.name()),
-            rejected: rows.len() as u64,
+            read_as,
             ..FileReport::default()
         };
-        for table in mapping.tables() {
-            let batches = mapped.batches_of(table).cloned().collect();
-            let outcome = self.lake.append(table, batches, None).await?;
+        for (table, batches) in tables {
+            let outcome = (self.lake)
+                .append_stream(table, batches.into_batches(), None)
+                .await?;
             report.add(table, outcome);
         }
+        if streamed {
+            rows = quarantined.take();
+            self.lake.quarantine(quarantine_table, &rows).await?;
+        }
+        report.rejected = rows.len() as u64;
         report.first_rejects = rows.into_iter().take(SHOWN_REJECTS).collect();
         Ok(report)
     }

@@ -5,16 +5,21 @@
 //! with its own counts once the commit is durable. Throughput therefore does not fall to
 //! one commit per request, and nothing is acknowledged before it is stored.
 //!
+//! Decoding a source (files, exports, pushed bodies, messages) into canonical batches
+//! and quarantine rows is the connectors' (`skillbrain_connectors::connector`); what
+//! stays here is transport and commits.
+//!
 //! # Layout
 //! - `mod.rs`: [`IngestService`] (one channel per table, started on first use) and
 //!   [`IngestOptions`].
-//! - [`files`]: landing files (canonical, or exports through a column mapping) with
+//! - [`files`]: the [`Lander`](files::Lander): landing what the `file` and `export`
+//!   connectors decode (canonical files, or exports through a column mapping) with
 //!   their rejected rows quarantined, for `skillbrain ingest` and the drop folder.
 //! - [`inbox`]: the drop folder `serve` watches.
 //! - `group.rs`: the writer task: gathering a group, committing it, answering.
 //! - [`nats`]: NATS JetStream ingestion, a durable consumer per table, landing each
-//!   batch of messages with its last stream sequence in one commit (beside the pushes:
-//!   the lake serialises the appends to a table).
+//!   batch of messages the `nats` connector decodes with its last stream sequence in one
+//!   commit (beside the pushes: the lake serialises the appends to a table).
 //! - `tests.rs`: group commit on a real lake.
 
 pub mod files;

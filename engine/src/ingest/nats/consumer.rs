@@ -13,11 +13,10 @@ use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, PullConsumer, pu
 use async_nats::jetstream::stream::{ConsumerErrorKind, Stream};
 use futures::StreamExt;
 use skillbrain_connectors::Table;
-use skillbrain_connectors::file::{FileFormat, read_bytes_collecting};
-use skillbrain_connectors::quarantine::Quarantined;
+use skillbrain_connectors::connector::{Connector, DecodeContext};
+use skillbrain_connectors::nats::{NatsConfig, NatsConnector, NatsMessage};
 use tokio::sync::watch;
 
-use super::body::Body;
 use super::{NatsOptions, consumer_name, subject};
 use crate::error::{Error, Result};
 use crate::http::Metrics;
@@ -33,7 +32,7 @@ const PAUSE_MIN: Duration = Duration::from_millis(100);
 /// The longest pause between failures.
 const PAUSE_MAX: Duration = Duration::from_secs(10);
 
-/// Where the rows of a message come from, in rejects and metrics.
+/// The source of rejected rows in the metrics.
 const SOURCE: &str = "nats";
 
 /// The consumer of one table.
@@ -175,9 +174,9 @@ impl TableConsumer {
         Ok(messages)
     }
 
-    /// Reads `fresh` as one NDJSON body and lands its good rows in one commit that
-    /// records the last stream sequence; returns that sequence. Rejected rows are logged
-    /// with their message's sequence and counted.
+    /// Decodes `fresh` with the `nats` connector (one NDJSON body) and lands its good
+    /// rows in one commit that records the last stream sequence; returns that sequence.
+    /// Rejected rows are quarantined, logged with their message's sequence and counted.
     async fn commit(&self, fresh: &[Fresh]) -> Result<u64> {
         let table = self.table;
         let last = fresh
@@ -185,34 +184,35 @@ impl TableConsumer {
             .map(|(sequence, _)| *sequence)
             .max()
             .unwrap_or(0);
-        let mut body = Body::default();
-        for (sequence, message) in fresh {
-            body.push(*sequence, &message.payload);
-        }
-        let (bytes, read) = (std::mem::take(&mut body.bytes), self.options.read.clone());
-        let (batches, rejects) = tokio::task::spawn_blocking(move || {
-            read_bytes_collecting(table, SOURCE, bytes, FileFormat::Ndjson, &read)
+        let messages: Vec<NatsMessage> = (fresh.iter())
+            .map(|(sequence, message)| NatsMessage {
+                sequence: *sequence,
+                payload: message.payload.clone(),
+            })
+            .collect();
+        let config = NatsConfig {
+            table: Some(table),
+            stream: self.options.stream.clone(),
+        };
+        let read = self.options.read.clone();
+        let decoded = tokio::task::spawn_blocking(move || {
+            NatsConnector.decode(&config, &DecodeContext::canonical(&read), messages)
         })
         .await
         .map_err(|e| Error::Internal(format!("reading NATS messages failed: {e}")))??;
-        let origin = format!("nats {} (stream {})", subject(table), self.options.stream);
-        let mut quarantined = Vec::with_capacity(rejects.len());
-        for reject in &rejects {
-            let (sequence, line) = body.locate(reject.line).unwrap_or((0, reject.line));
+        let quarantined = decoded.quarantined.take();
+        for row in &quarantined {
             tracing::warn!(
                 table = table.name(),
                 stream = self.options.stream,
-                sequence,
-                line,
-                column = reject.column.as_deref().unwrap_or(""),
-                reason = reject.reason,
+                sequence = row.offset.unwrap_or(0),
+                line = row.line.unwrap_or(0),
+                column = row.column.as_deref().unwrap_or(""),
+                reason = row.reason,
                 "a row of a NATS message was rejected"
             );
-            let mut row = Quarantined::from_reject(&origin, reject);
-            row.line = Some(line);
-            row.offset = Some(sequence);
-            quarantined.push(row);
         }
+        let batches = decoded.into_rows(table)?;
         // Before the commit that records the sequence: a crash in between quarantines
         // the same rows again, which the quarantine stores once.
         self.lake.quarantine(table, &quarantined).await?;
@@ -222,7 +222,7 @@ impl TableConsumer {
         let outcome = tokio::spawn(async move { lake.append(table, batches, txn).await })
             .await
             .map_err(|e| Error::Internal(format!("the commit task failed: {e}")))??;
-        let rejected = rejects.len() as u64;
+        let rejected = quarantined.len() as u64;
         self.metrics
             .record_ingest(table.name(), outcome.accepted, outcome.duplicates);
         self.metrics.record_rejected(table.name(), SOURCE, rejected);

@@ -3,24 +3,27 @@
 //! one NDJSON row or several (one JSON object per line) in the table's canonical columns.
 //!
 //! A table's task fetches up to `max_batch_messages` messages, or what arrives within
-//! `commit_interval`, reads them as one NDJSON body with the file connector's collecting
-//! reader, and lands the good rows in one Delta commit that also records the application
+//! `commit_interval`, decodes them with the `nats` connector of `skillbrain_connectors`
+//! (one NDJSON body, each bad row located by stream sequence and line), and lands the
+//! good rows in one Delta commit that also records the application
 //! transaction `("nats:<stream>:<table>", last stream sequence)`. Only then are the
 //! messages acknowledged. The lake, not the consumer, holds the position: at start-up,
 //! and after any failure, the consumer is created afresh to deliver from the recorded
 //! sequence + 1, so a crash between the commit and the acks neither loses a message
 //! nor lands one twice; a message at or below the recorded sequence is acknowledged
-//! without landing. Rejected rows are logged with their message's sequence and counted
-//! in `skillbrain_rejected_rows{source="nats"}`; their messages are acknowledged too.
+//! without landing. Rejected rows are quarantined, logged with their message's sequence
+//! and counted in `skillbrain_rejected_rows{source="nats"}`; their messages are
+//! acknowledged too.
 //! Stream sequences must only grow: a stream made anew starts again at 1, so it needs
 //! a name of its own (the application id carries the stream's name).
 //!
 //! # Layout
-//! - `mod.rs`: [`NatsOptions`], [`NatsIngest`] (connecting, the stream, one task per table).
-//! - `body.rs`: a batch of messages as one NDJSON body, and a body line back to its message.
-//! - `consumer.rs`: a table's loop: resume from the lake, fetch, commit, acknowledge.
+//! - `mod.rs`: [`NatsOptions`], [`NatsIngest`] (connecting, the stream, one task per
+//!   table), consumer and application names; the subject names are the connector's
+//!   ([`subject`]).
+//! - `consumer.rs`: a table's loop: resume from the lake, fetch, decode with the
+//!   connector, commit, acknowledge.
 
-mod body;
 mod consumer;
 
 use std::sync::Arc;
@@ -37,8 +40,7 @@ use crate::error::{Error, Result};
 use crate::http::Metrics;
 use crate::lake::Lake;
 
-/// The first token of every subject: a table's rows go to `skillbrain.<table>`.
-pub const SUBJECT_PREFIX: &str = "skillbrain";
+pub use skillbrain_connectors::nats::{SUBJECT_PREFIX, subject};
 
 /// How long connecting to the server may take at start-up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,11 +84,6 @@ impl NatsOptions {
     pub fn display_url(&self) -> String {
         redact(&self.url)
     }
-}
-
-/// The subject a table's rows are published to.
-pub fn subject(table: Table) -> String {
-    format!("{SUBJECT_PREFIX}.{}", table.name())
 }
 
 /// The durable consumer of a table.
