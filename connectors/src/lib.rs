@@ -39,6 +39,9 @@ pub mod quarantine;
 pub mod raw;
 pub mod schema;
 
+#[cfg(test)]
+mod bad_corpus;
+
 pub use connector::{Connector, DecodeContext, Decoded, ErasedConnector, registry};
 pub use error::{Error, Result};
 pub use schema::Table;

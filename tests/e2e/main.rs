@@ -14,9 +14,12 @@
 //! - `nats/`: NATS JetStream ingestion against a `nats-server -js` of the test's own:
 //!   events land once, a restart resumes where the lake is, and 20 kills at random
 //!   moments lose and double nothing acknowledged by NATS or HTTP.
+//! - `bad_input.rs`: the corpus of `tests/fixtures/bad/` through `ingest` and pushes,
+//!   and a 10 MB line.
 //! - `check.rs`: `skillbrain check` on good and broken model folders.
 //! - `demo.rs`: the demo command, twice.
 
+mod bad_input;
 mod check;
 mod city;
 mod demo;

@@ -86,6 +86,7 @@ fn open<R: Read>(
         file,
         eof: false,
         rejects: None,
+        peeked: None,
     };
     Ok(source)
 }
@@ -126,6 +127,30 @@ fn map_header(out: &BatchBuilder, header: &ByteRecord) -> Result<Vec<Option<usiz
         ));
     }
     Ok(sources)
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Why a record may have the wrong number of fields, when its shape tells: a field
+/// running over several lines (a quoted field whose closing quote is missing swallows
+/// the lines after it), or a record that ends the file (a file cut off).
+pub(crate) fn short_record_hint(record: &ByteRecord, at_end: bool) -> String {
+    let spanning = record
+        .iter()
+        .map(|f| memchr::memchr_iter(b'\n', f).count())
+        .max();
+    match spanning {
+        Some(lines) if lines > 0 => format!(
+            "; a quoted field here runs over {} lines, so its closing quote is probably \
+             missing and the lines after it were read into this record",
+            lines + 1
+        ),
+        _ if at_end => "; the file ends in this record: it was cut off, mid-record or \
+             inside a quoted field"
+            .to_owned(),
+        _ => String::new(),
+    }
 }
 
 fn csv_error(file: &str, e: csv::Error) -> Error {
@@ -181,9 +206,50 @@ struct CsvSource<R> {
     eof: bool,
     /// In a collecting read, the records left out so far.
     rejects: Option<Vec<RowReject>>,
+    /// A record read ahead (to tell whether a short record ends the file), or the end
+    /// (`Some(None)`), to be taken before reading on.
+    peeked: Option<Option<ByteRecord>>,
 }
 
 impl<R: Read> CsvSource<R> {
+    fn bad_record(&self, line: u64, reason: String) -> Error {
+        Error::BadRecord {
+            file: self.file.clone(),
+            line,
+            reason,
+        }
+    }
+
+    /// Reads the next record into `self.record`; `false` at the end.
+    fn next_record(&mut self) -> Result<bool> {
+        match self.peeked.take() {
+            Some(Some(record)) => {
+                self.record = record;
+                Ok(true)
+            }
+            Some(None) => Ok(false),
+            None => (self.reader.read_byte_record(&mut self.record))
+                .map_err(|e| csv_error(&self.file, e)),
+        }
+    }
+
+    /// Whether the record just read is the last one: reads ahead one record and keeps it.
+    fn at_end(&mut self) -> bool {
+        let mut next = ByteRecord::new();
+        match self.reader.read_byte_record(&mut next) {
+            Ok(true) => {
+                self.peeked = Some(Some(next));
+                false
+            }
+            Ok(false) => {
+                self.peeked = Some(None);
+                true
+            }
+            // The error comes again when reading on.
+            Err(_) => false,
+        }
+    }
+
     fn bad_value(&self, line: u64, column: usize, reason: String) -> Error {
         let column = self.out.spec().columns[column].name.clone();
         Error::BadValue {
@@ -196,25 +262,27 @@ impl<R: Read> CsvSource<R> {
 
     /// Reads, checks and appends one record; `false` at the end of the file.
     fn read_row(&mut self) -> Result<bool> {
-        if !self
-            .reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| csv_error(&self.file, e))?
-        {
+        if !self.next_record()? {
             return Ok(false);
         }
         let line = self.record.position().map_or(0, |p| p.line());
+        if memchr::memmem::find(self.record.as_slice(), BOM).is_some() {
+            return Err(self.bad_record(
+                line,
+                "a byte-order mark in the middle of the file, as where two files were \
+                 joined; remove it (and a second header row after it)"
+                    .into(),
+            ));
+        }
         if self.record.len() != self.fields {
-            let reason = format!(
+            let mut reason = format!(
                 "expected {} fields as in the header, found {}",
                 self.fields,
                 self.record.len()
             );
-            return Err(Error::BadRecord {
-                file: self.file.clone(),
-                line,
-                reason,
-            });
+            let at_end = self.record.len() < self.fields && self.at_end();
+            reason.push_str(&short_record_hint(&self.record, at_end));
+            return Err(self.bad_record(line, reason));
         }
         for (i, source) in self.sources.iter().enumerate() {
             let raw = source.and_then(|f| self.record.get(f)).unwrap_or_default();

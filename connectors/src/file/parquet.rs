@@ -4,7 +4,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use ::parquet::arrow::ProjectionMask;
-use ::parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use ::parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use ::parquet::file::metadata::ParquetMetaData;
 use ::parquet::file::reader::ChunkReader;
 use arrow::array::{
@@ -36,7 +38,15 @@ pub(super) fn batches<T: ChunkReader + 'static>(
         reason,
     };
     let len = input.len();
-    let builder = guarded(|| ParquetRecordBatchReaderBuilder::try_new(input))
+    if len == 0 {
+        return Err(bad_file(
+            "the file is empty; expected a Parquet file".into(),
+        ));
+    }
+    // The Arrow schema a writer may embed is not read: types come from the Parquet
+    // schema itself, and a corrupt embedded schema cannot reach the IPC decoder.
+    let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+    let builder = guarded(|| ParquetRecordBatchReaderBuilder::try_new_with_options(input, options))
         .and_then(|built| built.map_err(|e| e.to_string()))
         .and_then(|built| check_chunks(built.metadata(), len).map(|()| built))
         .map_err(|e| bad_file(format!("not a readable Parquet file: {e}")))?;

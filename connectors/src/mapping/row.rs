@@ -15,6 +15,24 @@ use crate::raw::RawRecord;
 /// The `max_score` of a score without one.
 const DEFAULT_MAX_SCORE: f64 = 100.0;
 
+/// Why an ID number that a spreadsheet stored as a number is wrong.
+const NUMBER_ID: &str = "the ID number was stored as a number, and spreadsheets keep only 15 \
+     significant digits of a number (the last digits became 000 or an exponent); format the \
+     ID column as text and type the numbers again";
+
+/// Whether a national ID cell looks like a spreadsheet number: 18 digits ending in 000
+/// (15 significant digits kept), or written with an exponent (`3.30382E+17`).
+fn stored_as_number(text: &str) -> bool {
+    let text = trim(text);
+    let all_digits = text.len() == 18 && text.bytes().all(|b| b.is_ascii_digit());
+    let exponent = text.contains(['E', 'e'])
+        && text
+            .replace(['E', 'e', '+', '.'], "")
+            .bytes()
+            .all(|b| b.is_ascii_digit());
+    (all_digits && text.ends_with("000")) || exponent
+}
+
 /// Who is to blame for a problem: the whole row, a target or a dimension's column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Blame {
@@ -116,8 +134,13 @@ impl<'a> RowMapper<'a> {
                     row.dimensions.push((i, code, score));
                 }
                 Role::Column(Target::NationalId) => {
-                    let id = validate_national_id(text)
-                        .map_err(|r| Problem::new(Blame::Target(Target::NationalId), r.reason))?;
+                    let id = validate_national_id(text).map_err(|r| {
+                        let reason = match stored_as_number(text) {
+                            true => NUMBER_ID.to_owned(),
+                            false => r.reason,
+                        };
+                        Problem::new(Blame::Target(Target::NationalId), reason)
+                    })?;
                     let worker_id = self.ctx.pseudonymizer.worker_id(&id);
                     row.set(Target::WorkerId, Value::Text(worker_id));
                     row.set(Target::Gender, Value::Text(id.gender().as_str().into()));

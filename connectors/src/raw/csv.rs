@@ -103,12 +103,7 @@ impl<R: Read + Send> RowSource for CsvRows<R> {
             Some(width) if row.fields.len() != width && !row.is_blank() => Err(Error::BadRecord {
                 file: self.file.clone(),
                 line,
-                reason: format!(
-                    "{} fields, but the header has {width}; is a value holding the \
-                     delimiter without quotes around it, or is a line above the header a \
-                     title?",
-                    row.fields.len()
-                ),
+                reason: width_reason(&row.fields, width, self.ends_file()),
             }),
             _ => Ok(Some(row)),
         }
@@ -116,6 +111,12 @@ impl<R: Read + Send> RowSource for CsvRows<R> {
 }
 
 impl<R: Read> CsvRows<R> {
+    /// Whether the record just read ends the file.
+    fn ends_file(&self) -> bool {
+        let end = self.reader.position().byte();
+        matches!(self.reader.get_ref().end(), Some((total, _)) if end == total)
+    }
+
     /// The physical line where the record just read starts. The CSV reader's own start
     /// position is where it began looking, before the blank lines it skips, so the line
     /// is counted back from where the record ends: past its terminating line feed
@@ -153,5 +154,35 @@ impl<R: Read> CsvRows<R> {
                 reason,
             },
         }
+    }
+}
+
+/// Why a record has `fields.len()` fields where the header has `width`: a field running
+/// over several lines is a quoted field whose closing quote is missing; a record that
+/// ends the file was cut off; otherwise an unquoted delimiter or a title line.
+fn width_reason(fields: &[String], width: usize, at_end: bool) -> String {
+    let found = fields.len();
+    let spanning = fields
+        .iter()
+        .map(|f| f.matches('\n').count())
+        .max()
+        .unwrap_or(0);
+    if spanning > 0 {
+        format!(
+            "{found} fields, but the header has {width}: a quoted field here runs over {} \
+             lines, so its closing quote is probably missing and the lines after it were \
+             read into this record",
+            spanning + 1
+        )
+    } else if at_end && found < width {
+        format!(
+            "{found} fields, but the header has {width}: the file ends in this record; it \
+             was cut off, mid-record or inside a quoted field"
+        )
+    } else {
+        format!(
+            "{found} fields, but the header has {width}; is a value holding the delimiter \
+             without quotes around it, or is a line above the header a title?"
+        )
     }
 }

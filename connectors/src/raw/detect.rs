@@ -102,14 +102,28 @@ pub(super) fn encoding(
             let Some(gb) = gb18030_error(head, eof) else {
                 return Ok((Encoding::Gb18030, 0));
             };
+            // Blame the line where the reading that went further stopped: a UTF-8 file
+            // with one GBK line fails as GBK early and as UTF-8 only at that line.
+            let (line, reason) = if utf8 >= gb {
+                let reason = format!(
+                    "the file is neither UTF-8 nor GB18030/GBK: it reads as UTF-8 up to this \
+                     line (a bad byte at byte offset {utf8}) and as GBK only up to byte offset \
+                     {gb}; it mixes encodings, as when lines from a GBK program were pasted \
+                     in, or it is not text; save the whole file as UTF-8 CSV"
+                );
+                (line_at(head, utf8), reason)
+            } else {
+                let reason = format!(
+                    "the file is neither UTF-8 nor GB18030/GBK: it reads as GBK up to this \
+                     line (a bad byte at byte offset {gb}) and as UTF-8 only up to byte offset \
+                     {utf8}; it mixes encodings or it is not text; save it as UTF-8 CSV"
+                );
+                (line_at(head, gb), reason)
+            };
             Err(Error::BadRecord {
                 file: file.to_string(),
-                line: line_at(head, gb),
-                reason: format!(
-                    "the file is neither UTF-8 (a bad byte at line {}, byte offset {utf8}) \
-                     nor GB18030/GBK (a bad byte at byte offset {gb}); save it as UTF-8 CSV",
-                    line_at(head, utf8)
-                ),
+                line,
+                reason,
             })
         }
     }

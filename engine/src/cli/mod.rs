@@ -182,9 +182,14 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The log filter unless `SKILLBRAIN_LOG` sets one. The Delta kernel logs an error
+/// each time a table is looked up before its first commit, which opening a new lake
+/// does for every table on purpose; that one module is kept quiet.
+const DEFAULT_LOG: &str = "warn,skillbrain_engine=info,buoyant_kernel::snapshot::builder=off";
+
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SKILLBRAIN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,skillbrain_engine=info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,0 +1,29 @@
+//! A raw CSV table with the encoding and delimiter detected (`read_raw_bytes`), every
+//! record read to the end or the first error. Never a panic; every record is as wide as
+//! the header.
+#![no_main]
+
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+use skillbrain_connectors::raw::{RawFormat, RawOptions, read_raw_bytes};
+
+fuzz_target!(|data: &[u8]| {
+    common::run(|| {
+        let Ok(table) = read_raw_bytes(
+            "fuzz.csv",
+            data.to_vec(),
+            RawFormat::Csv,
+            &RawOptions::default(),
+        ) else {
+            return;
+        };
+        let width = table.headers.len();
+        for record in table {
+            match record {
+                Ok(record) => assert_eq!(record.fields.len(), width, "line {}", record.line),
+                Err(_) => break,
+            }
+        }
+    });
+});
