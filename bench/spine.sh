@@ -13,6 +13,9 @@ WORKERS=${WORKERS:-500000}
 RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
 DIR=${DIR:-bench/data}
+# QUERIES: the models to refresh and compare (default: queries/).
+QUERIES=${QUERIES:-queries}
+export SKILLBRAIN_QUERIES_DIR=$QUERIES
 BIN=target/release/skillbrain
 
 # BUILD=0 uses the release binary already built.
@@ -24,7 +27,7 @@ fi
 
 rm -rf "$DIR"
 mkdir -p "$DIR"
-export SKILLBRAIN_ENGINE__TARGET_PARTITIONS=$THREADS SKILLBRAIN_LOG=warn
+export SKILLBRAIN_ENGINE__TARGET_PARTITIONS=$THREADS SKILLBRAIN_LOG=warn,buoyant_kernel::snapshot::builder=off
 
 echo "== generate: $WORKERS workers, $EVENTS assessment events"
 /usr/bin/time -f '%e %M' -o "$DIR/generate.time" \
@@ -38,12 +41,12 @@ cat "$DIR/ingest.log"
 
 echo "== skillbrain run x$RUNS"
 for i in $(seq "$RUNS"); do
-  /usr/bin/time -f '%e %M' -o "$DIR/run.$i.time" "$BIN" --lake "$DIR/lake" run >"$DIR/run.$i.log"
+  /usr/bin/time -f '%e %M' -o "$DIR/run.$i.time" "$BIN" --lake "$DIR/lake" --queries "$QUERIES" run >"$DIR/run.$i.log"
 done
 cat "$DIR/run.1.log"
 
 echo "== duckdb x$RUNS"
-bench/.venv/bin/python bench/duckdb_models.py --lake "$DIR/lake" --threads "$THREADS" --runs "$RUNS" >"$DIR/duckdb.json"
+bench/.venv/bin/python bench/duckdb_models.py --lake "$DIR/lake" --queries "$QUERIES" --threads "$THREADS" --runs "$RUNS" >"$DIR/duckdb.json"
 
 bench/.venv/bin/python - "$DIR" "$RUNS" <<'PY'
 import json, math, re, statistics, sys
@@ -80,8 +83,10 @@ for name, v in duck["models"].items():
         ratios.append(r)
     print(f"{name:<32} {s:>10.3f} {k:>8.3f} {r:>6.2f}  {v['rows']}")
 chain = ["stg_workers", "stg_certifications", "stg_assessment_results", "talent_stock"]
-cs = sum(statistics.median(sb[n]) for n in chain)
+# Models kept as views (materialized: view) are planned into the models that read
+# them, so skillbrain times them there; DuckDB materialises each one.
+cs = sum(statistics.median(sb[n]) for n in chain if n in sb)
 ck = sum(statistics.median(duck["models"][n]["seconds"]) for n in chain)
 print(f"talent_stock with its staging models: skillbrain {cs:.3f} s, duckdb {ck:.3f} s, ratio {cs / ck:.2f}")
-print(f"geometric mean ratio over models: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}")
+print(f"geometric mean ratio over the models both materialise: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}")
 PY
