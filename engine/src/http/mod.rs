@@ -7,6 +7,8 @@
 //! - [`metrics`]: [`Metrics`] (the Prometheus registry), `GET /metrics` and the
 //!   middleware that counts requests by route template.
 //! - [`models`]: `GET /v1/models`, `GET /v1/models/{name}` (parameters, ETag/304).
+//! - [`profile`]: `GET /v1/workers/{worker_id}/profile`: a worker's ability profile from
+//!   the `ability_profile` model (ETag/304; 404 unknown worker, 503 model not yet there).
 //! - [`ingest`]: `POST /v1/ingest/{table}`: pushed rows decoded by the `http` connector
 //!   of `skillbrain_connectors`, each bad row reported; the 413 and 415 answers.
 //! - [`rows`]: filtering, ordering and paging a model's rows; JSON, CSV and Arrow encodings.
@@ -19,6 +21,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
+pub mod profile;
 pub mod rows;
 
 #[cfg(test)]
@@ -74,7 +77,12 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(metrics::router())
         .merge(openapi::router())
-        .nest("/v1", models::router().merge(ingest::router()))
+        .nest(
+            "/v1",
+            models::router()
+                .merge(profile::router())
+                .merge(ingest::router()),
+        )
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(

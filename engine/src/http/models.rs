@@ -182,7 +182,7 @@ pub fn etag(model: &ModelSnapshot) -> String {
 }
 
 /// Whether any `If-None-Match` header lists `etag` (weakly compared) or is `*`.
-fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get_all(IF_NONE_MATCH)
         .iter()

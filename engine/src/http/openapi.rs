@@ -25,6 +25,73 @@ fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
 }
 
+/// The `If-None-Match` request header of the routes answering an ETag.
+fn if_none_match() -> Value {
+    json!({ "name": "If-None-Match", "in": "header", "required": false,
+            "description": "an ETag from an earlier answer, a list of them, or `*`",
+            "schema": { "type": "string" } })
+}
+
+/// `GET /v1/workers/{worker_id}/profile`.
+fn profile_path(etag: &Value) -> Value {
+    json!({ "get": {
+        "summary": "A worker's ability profile (能力画像)",
+        "description": "From the materialised model `ability_profile`: each ability dimension's score beside the occupation's and the region's median, the percentile, the rank, whether it is among the weakest, and a suggested course. Dimensions are ordered by rank.",
+        "parameters": [
+            { "name": "worker_id", "in": "path", "required": true, "schema": { "type": "string" } },
+            if_none_match()
+        ],
+        "responses": {
+            "200": {
+                "description": "the profile",
+                "headers": { "ETag": etag },
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AbilityProfile" } } }
+            },
+            "304": { "description": "`ability_profile` has not changed since the ETag given", "headers": { "ETag": etag } },
+            "404": error_response("the model has no row for this worker (`not_found`)"),
+            "503": error_response("`ability_profile` is not materialised yet (`not_ready`)")
+        }
+    }})
+}
+
+/// The schema of a profile.
+fn ability_profile() -> Value {
+    let number = json!({ "type": ["number", "null"] });
+    let text = json!({ "type": ["string", "null"] });
+    json!({
+        "type": "object",
+        "required": ["worker_id", "occupation_code", "region_code", "dimensions", "weakest"],
+        "properties": {
+            "worker_id": { "type": "string" },
+            "occupation_code": text,
+            "region_code": text,
+            "dimensions": { "type": "array", "items": {
+                "type": "object",
+                "required": ["dimension_code", "dimension_name", "score", "occupation_median",
+                    "region_median", "percentile", "rank", "weakest", "suggested_course"],
+                "properties": {
+                    "dimension_code": { "type": "string" },
+                    "dimension_name": text,
+                    "score": number,
+                    "occupation_median": number,
+                    "region_median": number,
+                    "percentile": number,
+                    "rank": { "type": ["integer", "null"], "description": "the model's `dimension_rank`: 1 for the weakest dimension; null when unscored (those come last)" },
+                    "weakest": { "type": "boolean" },
+                    "suggested_course": {
+                        "oneOf": [
+                            { "type": "null" },
+                            { "type": "object", "required": ["id", "name"],
+                              "properties": { "id": { "type": "string" }, "name": text } }
+                        ]
+                    }
+                }
+            }},
+            "weakest": { "type": "array", "items": { "type": "string" }, "description": "the weakest dimensions' codes, by rank" }
+        }
+    })
+}
+
 /// The OpenAPI 3.1 document.
 pub fn document() -> Value {
     let etag = json!({ "description": "`\"<name>@<version>\"`", "schema": { "type": "string" } });
@@ -33,7 +100,7 @@ pub fn document() -> Value {
         "info": {
             "title": "skillbrain",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Skill analytics of a city's industrial workers: the materialised SQL models as rows, and the ingest of pushed rows."
+            "description": "Skill analytics of a city's industrial workers: the materialised SQL models as rows, workers' ability profiles, and the ingest of pushed rows."
         },
         "paths": {
             "/healthz": { "get": {
@@ -81,9 +148,7 @@ pub fn document() -> Value {
                     { "name": "filters", "in": "query", "required": false, "style": "form", "explode": true,
                       "description": "`column=value` for any grain column; any other parameter is a 400",
                       "schema": { "type": "object", "additionalProperties": { "type": "string" } } },
-                    { "name": "If-None-Match", "in": "header", "required": false,
-                      "description": "an ETag from an earlier answer, a list of them, or `*`",
-                      "schema": { "type": "string" } }
+                    if_none_match()
                 ],
                 "responses": {
                     "200": {
@@ -103,6 +168,7 @@ pub fn document() -> Value {
                     "404": error_response("no such model (`not_found`)")
                 }
             }},
+            "/v1/workers/{worker_id}/profile": profile_path(&etag),
             "/v1/ingest/{table}": { "post": {
                 "summary": "Push rows of a canonical table",
                 "description": "The body holds rows in the table's canonical columns. Each row is checked by the same rules as the file connector; a bad row is reported with its line (for a JSON array: the element's index + 1) and reason, and the good rows are stored, exactly once per idempotency key. The answer comes once the rows are committed; concurrent requests share commits.",
@@ -157,6 +223,7 @@ pub fn document() -> Value {
                 "type": "object", "required": ["models"],
                 "properties": { "models": { "type": "array", "items": { "$ref": "#/components/schemas/Model" } } }
             },
+            "AbilityProfile": ability_profile(),
             "IngestAnswer": {
                 "type": "object", "required": ["accepted", "rejected", "duplicates", "commit"],
                 "properties": {

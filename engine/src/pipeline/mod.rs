@@ -5,11 +5,14 @@
 //! - `dag.rs`: dependency order, cycles and unknown tables.
 //! - `session.rs`: the DataFusion session with canonical and reference tables.
 //! - `run.rs`: running every model in order and materialising it with a version.
+//! - [`slt`]: the models' sqllogictest files (`<name>.slt` beside `<name>.sql`), each run
+//!   against empty canonical tables holding its fixtures; the contract for model authors.
 
 mod dag;
 mod model;
 mod run;
 pub mod session;
+pub mod slt;
 mod tests_decl;
 
 use std::collections::HashSet;
@@ -36,7 +39,7 @@ impl Pipeline {
     /// exist without a model.
     pub fn load(root: &Path, sources: &HashSet<String>) -> Result<Pipeline> {
         let mut files = Vec::new();
-        collect_sql_files(root, &mut files)?;
+        collect_files(root, "sql", &mut files)?;
         if files.is_empty() {
             return Err(Error::Model {
                 file: root.to_path_buf(),
@@ -57,13 +60,14 @@ impl Pipeline {
     }
 }
 
-fn collect_sql_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Appends every file under `dir` (at any depth) whose name ends in `.<extension>`.
+fn collect_files(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
         if path.is_dir() {
-            collect_sql_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "sql") {
+            collect_files(&path, extension, out)?;
+        } else if path.extension().is_some_and(|e| e == extension) {
             out.push(path);
         }
     }

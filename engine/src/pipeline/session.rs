@@ -74,7 +74,7 @@ pub async fn session(
 }
 
 /// Registers CSV text (header row, types inferred) as an in-memory table.
-fn register_csv_text(ctx: &SessionContext, name: &str, text: &str) -> Result<()> {
+pub(crate) fn register_csv_text(ctx: &SessionContext, name: &str, text: &str) -> Result<()> {
     let format = Format::default().with_header(true);
     let (schema, _) = format
         .infer_schema(Cursor::new(text.as_bytes()), None)

@@ -3,11 +3,13 @@
 //! # Layout
 //! - `mod.rs`: the `talent_stock` fixture and request helpers.
 //! - `models.rs`: `/v1/models…`: listing, filters, paging, formats, ETag/304, errors.
+//! - `profile.rs`: `GET /v1/workers/{worker_id}/profile` over an `ability_profile` fixture.
 //! - `ingest.rs`: `POST /v1/ingest/{table}` over a real lake: formats, rejects, refusals.
 //! - `service.rs`: health, readiness, metrics, OpenAPI and the real server.
 
 mod ingest;
 mod models;
+mod profile;
 mod service;
 
 use std::sync::Arc;
