@@ -7,7 +7,8 @@
 //! - [`store`]: the in-memory snapshot of every materialised model that the API serves.
 //! - [`ingest`]: pushed rows landed with group commit (what `POST /v1/ingest/{table}` uses),
 //!   and NATS JetStream ingestion.
-//! - [`http`]: the axum API (`/healthz`, `/readyz`, `/metrics`, `/v1/models…`, `/v1/ingest/…`).
+//! - [`http`]: the axum API (`/healthz`, `/readyz`, `/metrics`, `/v1/models…`, `/v1/ingest/…`,
+//!   `/v1/workers/{id}/profile`).
 //! - [`cli`]: the `skillbrain` command line (`demo`, `generate`, `ingest`, `run`, `check`, `serve`).
 //! - [`error`]: the crate's error type.
 
