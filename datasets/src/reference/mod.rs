@@ -1,9 +1,10 @@
-//! Reference data: regions, occupations, the skill-level ladder, ability dimensions and
-//! training courses.
+//! Reference data: regions, occupations, the skill-level ladder, ability dimensions,
+//! training courses and programme targets.
 //!
 //! The Wenzhou data is embedded in the binary ([`Reference::embedded`]); another city is
-//! the same five CSV files in a folder ([`Reference::from_dir`]). Both go through the
-//! same parser and the same consistency checks.
+//! the same CSV files in a folder ([`Reference::from_dir`]; `courses.csv` and
+//! `programme_targets.csv` may be left out). Both go through the same parser and the
+//! same consistency checks.
 
 use std::path::Path;
 
@@ -11,7 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+mod programmes;
 mod validate;
+
+pub use programmes::ProgrammeTarget;
 
 #[cfg(test)]
 mod tests;
@@ -26,12 +30,15 @@ pub const LEVELS_FILE: &str = "skill_levels.csv";
 pub const DIMENSIONS_FILE: &str = "dimensions.csv";
 /// File name of the training courses (optional in a folder).
 pub const COURSES_FILE: &str = "courses.csv";
+/// File name of the programme targets (optional in a folder).
+pub const PROGRAMME_TARGETS_FILE: &str = "programme_targets.csv";
 
 const REGIONS_CSV: &str = include_str!("../../data/regions.csv");
 const OCCUPATIONS_CSV: &str = include_str!("../../data/occupations.csv");
 const LEVELS_CSV: &str = include_str!("../../data/skill_levels.csv");
 const DIMENSIONS_CSV: &str = include_str!("../../data/dimensions.csv");
 const COURSES_CSV: &str = include_str!("../../data/courses.csv");
+const PROGRAMME_TARGETS_CSV: &str = include_str!("../../data/programme_targets.csv");
 
 /// The administrative level of a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -125,6 +132,8 @@ pub struct Reference {
     pub dimensions: Vec<Dimension>,
     /// Training courses (may be empty).
     pub courses: Vec<Course>,
+    /// Yearly programme targets (may be empty).
+    pub programme_targets: Vec<ProgrammeTarget>,
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<Vec<T>> {
@@ -157,25 +166,32 @@ impl Reference {
             LEVELS_CSV,
             DIMENSIONS_CSV,
             Some(COURSES_CSV),
+            Some(PROGRAMME_TARGETS_CSV),
         )
         .unwrap_or_else(|e| panic!("embedded reference data is invalid: {e}"))
     }
 
     /// Loads the same files from a folder: `regions.csv`, `occupations.csv`,
-    /// `skill_levels.csv`, `dimensions.csv` and, if present, `courses.csv`.
+    /// `skill_levels.csv`, `dimensions.csv` and, if present, `courses.csv` and
+    /// `programme_targets.csv`. Other files are left alone.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Reference> {
         let dir = dir.as_ref();
-        let courses = if dir.join(COURSES_FILE).exists() {
-            Some(read(dir, COURSES_FILE)?)
-        } else {
-            None
+        let optional = |file: &str| -> Result<Option<String>> {
+            if dir.join(file).exists() {
+                read(dir, file).map(Some)
+            } else {
+                Ok(None)
+            }
         };
+        let courses = optional(COURSES_FILE)?;
+        let targets = optional(PROGRAMME_TARGETS_FILE)?;
         Self::from_texts(
             &read(dir, REGIONS_FILE)?,
             &read(dir, OCCUPATIONS_FILE)?,
             &read(dir, LEVELS_FILE)?,
             &read(dir, DIMENSIONS_FILE)?,
             courses.as_deref(),
+            targets.as_deref(),
         )
     }
 
@@ -185,6 +201,7 @@ impl Reference {
         levels: &str,
         dimensions: &str,
         courses: Option<&str>,
+        programme_targets: Option<&str>,
     ) -> Result<Reference> {
         let mut levels: Vec<SkillLevel> = parse(LEVELS_FILE, levels)?;
         levels.sort_by_key(|l| l.ladder_order);
@@ -195,6 +212,10 @@ impl Reference {
             dimensions: parse(DIMENSIONS_FILE, dimensions)?,
             courses: match courses {
                 Some(text) => parse(COURSES_FILE, text)?,
+                None => Vec::new(),
+            },
+            programme_targets: match programme_targets {
+                Some(text) => parse(PROGRAMME_TARGETS_FILE, text)?,
                 None => Vec::new(),
             },
         };
@@ -265,13 +286,15 @@ impl Reference {
 }
 
 /// The embedded reference CSVs as (table name, CSV text), for engines that load them as
-/// tables: `regions`, `occupations`, `skill_levels`, `dimensions`, `courses`.
-pub fn embedded_csv() -> [(&'static str, &'static str); 5] {
+/// tables: `regions`, `occupations`, `skill_levels`, `dimensions`, `courses`,
+/// `programme_targets`.
+pub fn embedded_csv() -> [(&'static str, &'static str); 6] {
     [
         ("regions", REGIONS_CSV),
         ("occupations", OCCUPATIONS_CSV),
         ("skill_levels", LEVELS_CSV),
         ("dimensions", DIMENSIONS_CSV),
         ("courses", COURSES_CSV),
+        ("programme_targets", PROGRAMME_TARGETS_CSV),
     ]
 }

@@ -69,10 +69,38 @@ fn embedded_csv_gives_every_reference_table_with_its_header() {
             "occupations",
             "skill_levels",
             "dimensions",
-            "courses"
+            "courses",
+            "programme_targets"
         ]
     );
     assert!(tables[0].1.starts_with("code,name,parent_code,level\n"));
+    assert!(tables[5].1.starts_with(
+        "programme,programme_name,year,region_code,region_name,metric,target,unit,source\n"
+    ));
+}
+
+#[test]
+fn programme_targets_quote_the_article_for_every_number() {
+    let r = Reference::embedded();
+    let targets: Vec<_> = r
+        .programme_targets
+        .iter()
+        .map(|t| (t.metric.as_str(), t.target, t.year, t.region_code.as_str()))
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("mentors", 1000.0, 2022, "210100"),
+            ("mentorship_pairs_signed", 1000.0, 2022, "210100"),
+            ("apprentices_level_up", 100.0, 2022, "210100"),
+        ]
+    );
+    for t in &r.programme_targets {
+        assert!(t.source.contains(" line "), "{}", t.source);
+        let number = (t.target as u64).to_string();
+        let quoted = t.source.contains(&number) || t.source.contains("千名");
+        assert!(quoted, "{} does not quote {number}", t.source);
+    }
 }
 
 #[test]
@@ -101,7 +129,22 @@ fn from_dir_reads_the_same_files_and_rejects_bad_weights() {
     }
     let r = Reference::from_dir(dir.path()).unwrap();
     assert!(r.courses.is_empty());
+    assert!(r.programme_targets.is_empty());
     assert_eq!(r.occupations, Reference::embedded().occupations);
+
+    std::fs::write(dir.path().join(PROGRAMME_TARGETS_FILE), PROGRAMME_TARGETS_CSV).unwrap();
+    std::fs::write(dir.path().join("notes.csv"), "anything,else\n1,2\n").unwrap();
+    let r = Reference::from_dir(dir.path()).unwrap();
+    assert_eq!(r.programme_targets, Reference::embedded().programme_targets);
+
+    let twice = format!(
+        "{PROGRAMME_TARGETS_CSV}{}",
+        PROGRAMME_TARGETS_CSV.lines().nth(1).unwrap()
+    );
+    std::fs::write(dir.path().join(PROGRAMME_TARGETS_FILE), twice).unwrap();
+    let err = Reference::from_dir(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("appears twice"), "{err}");
+    std::fs::remove_file(dir.path().join(PROGRAMME_TARGETS_FILE)).unwrap();
 
     let broken = DIMENSIONS_CSV.replace("LSR-01,出光排障能力,0.25", "LSR-01,出光排障能力,0.5");
     std::fs::write(dir.path().join(DIMENSIONS_FILE), broken).unwrap();

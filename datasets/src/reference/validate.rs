@@ -1,5 +1,6 @@
 //! Consistency checks of reference data: codes well formed and unique, references
-//! between files resolved, weights summing to 1.
+//! between files resolved, weights summing to 1 (programme targets are checked in
+//! `programmes.rs`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -56,7 +57,8 @@ impl Reference {
 
         self.validate_levels()?;
         self.validate_dimensions(&occupations)?;
-        self.validate_courses(&occupations)
+        self.validate_courses(&occupations)?;
+        super::programmes::validate(&self.programme_targets)
     }
 
     fn validate_levels(&self) -> Result<()> {
