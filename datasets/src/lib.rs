@@ -4,7 +4,9 @@
 //! The reference data of Wenzhou (温州市) is compiled in: its twelve districts (GB/T 2260),
 //! occupations of the national occupational classification (2022), the eight-step skill
 //! ladder with the five national levels, each occupation's weighted ability dimensions,
-//! and training courses. Another city is the same CSV files in a folder.
+//! training courses, and the trade unions' programme targets (`programme_targets.csv`;
+//! the ones stated in the source article are Shenyang's, region 210100). Another city
+//! is the same CSV files in a folder.
 //!
 //! ```no_run
 //! use skillbrain_datasets::{generate, Format, GenerateOptions, Reference};
