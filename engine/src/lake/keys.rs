@@ -2,6 +2,7 @@
 //! already holds, so that a record landed twice is stored once.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
 use arrow::datatypes::{DataType, Int32Type, Int64Type, TimestampMicrosecondType};
@@ -9,10 +10,38 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, Result};
 
+/// A set of key hashes. The keys are already xxh3-128 hashes, so the set does not hash
+/// them again: it folds each to 64 bits ([`KeyHasher`]), which is far cheaper than the
+/// default SipHash over tens of millions of keys.
+pub type Keys = HashSet<u128, BuildHasherDefault<KeyHasher>>;
+
+/// Folds a 128-bit key hash to the 64 bits a hash table needs.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is used for keys; anything else is mixed in plainly.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0 ^ u64::from_le_bytes(word)).rotate_left(29);
+        }
+    }
+
+    fn write_u128(&mut self, key: u128) {
+        self.0 = (key as u64) ^ ((key >> 64) as u64);
+    }
+}
+
 /// The key hashes of one table.
 #[derive(Debug, Default)]
 pub struct KeySet {
-    seen: HashSet<u128>,
+    seen: Keys,
 }
 
 impl KeySet {
@@ -41,7 +70,7 @@ impl KeySet {
         &self,
         batch: &RecordBatch,
         key_columns: &[&str],
-        pending: &mut HashSet<u128>,
+        pending: &mut Keys,
     ) -> Result<BooleanArray> {
         let hashes = row_hashes(batch, key_columns)?;
         let mask: BooleanArray = hashes
@@ -51,9 +80,15 @@ impl KeySet {
         Ok(mask)
     }
 
-    /// Adds keys that are now stored.
-    pub fn commit(&mut self, keys: HashSet<u128>) {
-        self.seen.extend(keys);
+    /// Adds keys that are now stored. When nothing is held yet (a first load), the new
+    /// keys become the set as they are, without being inserted again.
+    pub fn commit(&mut self, keys: Keys) {
+        if self.seen.is_empty() {
+            self.seen = keys;
+        } else {
+            self.seen.reserve(keys.len());
+            self.seen.extend(keys);
+        }
     }
 }
 
@@ -149,7 +184,7 @@ mod tests {
     fn duplicates_within_a_batch_and_against_stored_keys_are_found() {
         let mut set = KeySet::default();
         set.extend_from(&batch(&["a"], &[1]), &["id", "t"]).unwrap();
-        let mut pending = HashSet::new();
+        let mut pending = Keys::default();
         let mask = set
             .classify(
                 &batch(&["a", "a", "b", "b", "c"], &[1, 2, 5, 5, 1]),

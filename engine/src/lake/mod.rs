@@ -30,7 +30,7 @@ use futures::TryStreamExt;
 use skillbrain_connectors::Table;
 use url::Url;
 
-pub use keys::{KeySet, row_hashes};
+pub use keys::{KeySet, Keys, row_hashes};
 pub use stream::Source;
 
 use crate::error::{Error, Result};

@@ -2,7 +2,6 @@
 //! table, made on the first rejected row. Rows are keyed by `reject_id`, so the same
 //! rejection quarantined again (a file landed again after a crash) is stored once.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
@@ -15,7 +14,7 @@ use skillbrain_connectors::Table;
 use skillbrain_connectors::quarantine::{self, Quarantined};
 use url::Url;
 
-use super::{KeySet, Lake, slot_of, version_of};
+use super::{KeySet, Keys, Lake, slot_of, version_of};
 use crate::error::{Error, Result};
 
 const KEY: &[&str] = &["reject_id"];
@@ -42,7 +41,7 @@ impl Lake {
         };
         let now = chrono::Utc::now().timestamp_micros();
         let batch = quarantine::to_batch(rows, now);
-        let mut pending = HashSet::new();
+        let mut pending = Keys::default();
         let mask = match keys.classify(&batch, KEY, &mut pending) {
             Ok(mask) => mask,
             Err(e) => {

@@ -2,7 +2,6 @@
 //! thread as they are read and flow to the Delta writer through a bounded channel, so
 //! a large file is never held in memory whole.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
@@ -19,7 +18,7 @@ use skillbrain_connectors::Table;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
-use crate::lake::KeySet;
+use crate::lake::{KeySet, Keys};
 
 /// Batches from a source; the first `Err` ends it.
 pub type Source = Box<dyn Iterator<Item = skillbrain_connectors::Result<RecordBatch>> + Send>;
@@ -31,7 +30,7 @@ pub struct ReadOutcome {
     /// The table's key set, as it was before the append.
     pub keys: KeySet,
     /// Keys of the rows sent on, to add once they are committed.
-    pub pending: HashSet<u128>,
+    pub pending: Keys,
     /// Rows sent on.
     pub accepted: u64,
     /// Rows skipped as duplicates.
@@ -56,7 +55,7 @@ pub fn spawn_reader(
     let handle = tokio::task::spawn_blocking(move || {
         let mut out = ReadOutcome {
             keys,
-            pending: HashSet::new(),
+            pending: Keys::default(),
             accepted: 0,
             duplicates: 0,
             per_batch: Vec::new(),
