@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(cfg.ingest.max_batch_rows, 200_000);
         assert_eq!(cfg.nats.url, "");
         assert_eq!(cfg.nats.stream, "SKILLBRAIN");
-        assert_eq!(cfg.nats.max_batch_messages, 10_000);
+        assert_eq!(cfg.nats.max_batch_messages, 1_000);
         assert_eq!(cfg.nats.commit_interval_ms, 500);
         figment::Jail::expect_with(|jail| {
             jail.set_env("SKILLBRAIN_HTTP__BIND", "127.0.0.1:9999");

@@ -220,7 +220,7 @@ mod tests {
         config.nats.commit_interval_ms = 0;
         let options = NatsOptions::from_config(&config).unwrap();
         assert_eq!(options.stream, "SKILLBRAIN");
-        assert_eq!(options.max_batch_messages, 10_000);
+        assert_eq!(options.max_batch_messages, 1_000);
         assert_eq!(options.commit_interval, Duration::from_millis(10));
     }
 
