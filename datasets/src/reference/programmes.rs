@@ -68,7 +68,6 @@ pub(super) fn validate(targets: &[ProgrammeTarget]) -> Result<()> {
 
 fn is_snake_ascii(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }

@@ -132,7 +132,11 @@ fn from_dir_reads_the_same_files_and_rejects_bad_weights() {
     assert!(r.programme_targets.is_empty());
     assert_eq!(r.occupations, Reference::embedded().occupations);
 
-    std::fs::write(dir.path().join(PROGRAMME_TARGETS_FILE), PROGRAMME_TARGETS_CSV).unwrap();
+    std::fs::write(
+        dir.path().join(PROGRAMME_TARGETS_FILE),
+        PROGRAMME_TARGETS_CSV,
+    )
+    .unwrap();
     std::fs::write(dir.path().join("notes.csv"), "anything,else\n1,2\n").unwrap();
     let r = Reference::from_dir(dir.path()).unwrap();
     assert_eq!(r.programme_targets, Reference::embedded().programme_targets);
