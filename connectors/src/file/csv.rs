@@ -133,24 +133,29 @@ fn map_header(out: &BatchBuilder, header: &ByteRecord) -> Result<Vec<Option<usiz
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Why a record may have the wrong number of fields, when its shape tells: a field
-/// running over several lines (a quoted field whose closing quote is missing swallows
-/// the lines after it), or a record that ends the file (a file cut off).
-pub(crate) fn short_record_hint(record: &ByteRecord, at_end: bool) -> String {
-    let spanning = record
-        .iter()
-        .map(|f| memchr::memchr_iter(b'\n', f).count())
-        .max();
-    match spanning {
-        Some(lines) if lines > 0 => format!(
-            "; a quoted field here runs over {} lines, so its closing quote is probably \
-             missing and the lines after it were read into this record",
-            lines + 1
-        ),
-        _ if at_end => "; the file ends in this record: it was cut off, mid-record or \
-             inside a quoted field"
-            .to_owned(),
-        _ => String::new(),
+/// running over several lines (`spanning_lines` > 1: a quoted field whose closing quote
+/// is missing swallows the lines after it), or a record that ends the file (a file cut
+/// off). Shared by the canonical and the raw CSV readers.
+pub(crate) fn wrong_width_cause(spanning_lines: usize, at_end: bool) -> Option<String> {
+    if spanning_lines > 1 {
+        Some(format!(
+            "a quoted field here runs over {spanning_lines} lines, so its closing quote is \
+             probably missing and the lines after it were read into this record"
+        ))
+    } else if at_end {
+        Some(
+            "the file ends in this record: it was cut off, mid-record or inside a quoted field"
+                .into(),
+        )
+    } else {
+        None
     }
+}
+
+/// The most lines any field of `record` runs over.
+fn spanning_lines(record: &ByteRecord) -> usize {
+    let newlines = record.iter().map(|f| memchr::memchr_iter(b'\n', f).count());
+    newlines.max().unwrap_or(0) + 1
 }
 
 fn csv_error(file: &str, e: csv::Error) -> Error {
@@ -281,7 +286,10 @@ impl<R: Read> CsvSource<R> {
                 self.record.len()
             );
             let at_end = self.record.len() < self.fields && self.at_end();
-            reason.push_str(&short_record_hint(&self.record, at_end));
+            if let Some(cause) = wrong_width_cause(spanning_lines(&self.record), at_end) {
+                reason.push_str("; ");
+                reason.push_str(&cause);
+            }
             return Err(self.bad_record(line, reason));
         }
         for (i, source) in self.sources.iter().enumerate() {

@@ -25,7 +25,7 @@
 pub(crate) mod builder;
 mod collect;
 mod connector;
-mod csv;
+pub(crate) mod csv;
 mod ndjson;
 mod parquet;
 pub(crate) mod rules;

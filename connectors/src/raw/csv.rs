@@ -10,6 +10,7 @@ use super::decode::DecodingReader;
 use super::rows::{self, Records, RowSource};
 use super::{RawFormat, RawOptions, RawRecord, RawTable, detect};
 use crate::error::{Error, Result};
+use crate::file::csv::wrong_width_cause;
 
 /// Opens a CSV file that starts with `head` and goes on with `rest` (nothing more when
 /// `eof`), and reads its header.
@@ -157,32 +158,22 @@ impl<R: Read> CsvRows<R> {
     }
 }
 
-/// Why a record has `fields.len()` fields where the header has `width`: a field running
-/// over several lines is a quoted field whose closing quote is missing; a record that
-/// ends the file was cut off; otherwise an unquoted delimiter or a title line.
+/// Why a record has `fields.len()` fields where the header has `width`: what the
+/// record's shape tells ([`wrong_width_cause`]: a missing closing quote, a file cut off
+/// short), else an unquoted delimiter or a title line.
 fn width_reason(fields: &[String], width: usize, at_end: bool) -> String {
     let found = fields.len();
     let spanning = fields
         .iter()
         .map(|f| f.matches('\n').count())
         .max()
-        .unwrap_or(0);
-    if spanning > 0 {
-        format!(
-            "{found} fields, but the header has {width}: a quoted field here runs over {} \
-             lines, so its closing quote is probably missing and the lines after it were \
-             read into this record",
-            spanning + 1
-        )
-    } else if at_end && found < width {
-        format!(
-            "{found} fields, but the header has {width}: the file ends in this record; it \
-             was cut off, mid-record or inside a quoted field"
-        )
-    } else {
-        format!(
+        .unwrap_or(0)
+        + 1;
+    match wrong_width_cause(spanning, at_end && found < width) {
+        Some(cause) => format!("{found} fields, but the header has {width}: {cause}"),
+        None => format!(
             "{found} fields, but the header has {width}; is a value holding the delimiter \
              without quotes around it, or is a line above the header a title?"
-        )
+        ),
     }
 }

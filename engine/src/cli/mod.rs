@@ -239,7 +239,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve(args) => {
             let ctx = Context::open(&cli).await?;
-            serve::serve(ctx, args.bind.clone()).await
+            serve::serve(ctx, args.bind.clone(), None).await
         }
         Command::Sql { query, format } => {
             let ctx = Context::open(&cli).await?;

@@ -20,8 +20,12 @@ use crate::ingest::{IngestOptions, IngestService};
 
 /// Serves the API until Ctrl-C. Models not yet materialised are refreshed first. With
 /// `[nats] url` set, the tables' NATS JetStream subjects are consumed meanwhile; with
-/// `[inbox] dir` set, the drop folder is watched.
-pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
+/// `[inbox] dir` set, the drop folder is watched, with `lander` when the caller has one.
+pub async fn serve(
+    ctx: Context,
+    bind: Option<String>,
+    lander: Option<Arc<Lander>>,
+) -> anyhow::Result<()> {
     let loaded = ctx.load_store().await?;
     let tables = ctx.table_models().count();
     if loaded < tables {
@@ -50,7 +54,10 @@ pub async fn serve(ctx: Context, bind: Option<String>) -> anyhow::Result<()> {
     };
     let inbox = match InboxOptions::from_config(&ctx.config) {
         Some(options) => {
-            let lander = Arc::new(Lander::from_config(&ctx.config, ctx.lake.clone())?);
+            let lander = match lander {
+                Some(lander) => lander,
+                None => Arc::new(Lander::from_config(&ctx.config, ctx.lake.clone())?),
+            };
             let dir = options.dir.display().to_string();
             let inbox = Inbox::start(lander, options)?;
             println!(
@@ -139,7 +146,7 @@ pub async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
     }
     let ctx = Context::open_config(config).await?;
     println!("landing the city in the lake at {}", ctx.lake.root());
-    let lander = Lander::from_config(&ctx.config, ctx.lake.clone())?;
+    let lander = Arc::new(Lander::from_config(&ctx.config, ctx.lake.clone())?);
     for table in Table::ALL {
         let file = city.join(format!("{}.parquet", table.name()));
         let kind = FileKind::Canonical {
@@ -165,7 +172,7 @@ pub async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    serve(ctx, args.bind.clone()).await
+    serve(ctx, args.bind.clone(), Some(lander)).await
 }
 
 /// The demo's pseudonymisation secret: `<dir>/identity.secret`, made (32 random bytes,

@@ -88,8 +88,8 @@ pub struct TableOutcome {
 }
 
 impl FileReport {
-    /// Rows newly stored, over every table. For an export these are the
-    /// `assessment_results` rows, one per record.
+    /// Rows newly stored in the main table: a canonical file's only table, or an
+    /// export's `assessment_results` (one row per record).
     pub fn accepted(&self) -> u64 {
         self.main_table().map_or(0, |t| t.accepted)
     }
