@@ -40,6 +40,7 @@ import urllib.parse
 
 import duckdb
 
+sys.dont_write_bytecode = True  # no bench/__pycache__ from importing the module beside
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import duckdb_models  # noqa: E402
 
