@@ -11,6 +11,7 @@ mod context;
 mod ingest;
 mod quarantine;
 mod serve;
+pub mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
