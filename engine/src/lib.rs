@@ -9,6 +9,8 @@
 //!   and NATS JetStream ingestion.
 //! - [`http`]: the axum API (`/healthz`, `/readyz`, `/metrics`, `/v1/models…`, `/v1/ingest/…`,
 //!   `/v1/workers/{id}/profile`).
+//! - [`live`]: the live competition leaderboard: standings in memory, updated per commit,
+//!   and the feed of their changes.
 //! - [`cli`]: the `skillbrain` command line (`demo`, `generate`, `ingest`, `run`, `check`, `serve`).
 //! - [`error`]: the crate's error type.
 
@@ -18,6 +20,7 @@ pub mod error;
 pub mod http;
 pub mod ingest;
 pub mod lake;
+pub mod live;
 pub mod pipeline;
 pub mod store;
 

@@ -72,6 +72,7 @@ pub async fn serve(
         metrics,
         ready: Arc::new(AtomicBool::new(true)),
         ingest: Some(Arc::new(ingest)),
+        live: None,
     };
     println!("skillbrain serving on http://{addr}/  (Ctrl-C to stop)");
     print_urls(&addr.to_string());

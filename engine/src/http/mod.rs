@@ -11,6 +11,8 @@
 //!   the `ability_profile` model (ETag/304; 404 unknown worker, 503 model not yet there).
 //! - [`ingest`]: `POST /v1/ingest/{table}`: pushed rows decoded by the `http` connector
 //!   of `skillbrain_connectors`, each bad row reported; the 413 and 415 answers.
+//! - [`live`]: `GET /v1/competitions/{id}/leaderboard` and `…/stream` (SSE), from
+//!   [`crate::live::Boards`].
 //! - [`rows`]: filtering, ordering and paging a model's rows; JSON, CSV and Arrow encodings.
 //! - [`openapi`]: `GET /openapi.json`.
 //! - `tests/`: the router tested in-process, and once over TCP.
@@ -18,6 +20,7 @@
 pub mod error;
 pub mod health;
 pub mod ingest;
+pub mod live;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
@@ -51,16 +54,19 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// Lands pushed rows; `POST /v1/ingest/{table}` answers 503 without it.
     pub ingest: Option<Arc<IngestService>>,
+    /// The live competition leaderboards; `/v1/competitions/…` answers 503 without them.
+    pub live: Option<Arc<crate::live::Boards>>,
 }
 
 impl AppState {
-    /// An empty store, fresh metrics, not ready, no ingest.
+    /// An empty store, fresh metrics, not ready, no ingest, no live leaderboards.
     pub fn new() -> Self {
         Self {
             store: Arc::new(ModelStore::new()),
             metrics: Arc::new(Metrics::new()),
             ready: Arc::new(AtomicBool::new(false)),
             ingest: None,
+            live: None,
         }
     }
 }
@@ -81,7 +87,8 @@ pub fn app(state: AppState) -> Router {
             "/v1",
             models::router()
                 .merge(profile::router())
-                .merge(ingest::router()),
+                .merge(ingest::router())
+                .merge(live::router()),
         )
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
