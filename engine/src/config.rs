@@ -36,6 +36,24 @@ pub struct Config {
     pub identity: IdentityConfig,
     /// The drop folder `serve` watches (off while `inbox.dir` is empty).
     pub inbox: InboxConfig,
+    /// Refreshing models after commits, and keeping tables compact, while serving.
+    pub stream: StreamConfig,
+}
+
+/// Streaming: model refresh after commits, compaction and retention.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StreamConfig {
+    /// At most one refresh of the changed models per this many milliseconds.
+    pub commit_interval_ms: u64,
+    /// Seconds between table maintenance runs; 0 turns maintenance off.
+    pub maintain_interval_s: u64,
+    /// A table is compacted once it has this many data files.
+    pub compact_min_files: usize,
+    /// Files of canonical and quarantine tables are kept this long after no longer
+    /// being current (hours).
+    pub retention_hours: u64,
+    /// Files of model tables are kept this long after no longer being current (minutes).
+    pub model_retention_minutes: u64,
 }
 
 /// The pseudonymisation secret: inline, or in a file (the file wins when both are set).

@@ -11,7 +11,10 @@
 //!   `/v1/workers/{id}/profile`).
 //! - [`live`]: the live competition leaderboard: standings in memory, updated per commit,
 //!   and the feed of their changes.
-//! - [`cli`]: the `skillbrain` command line (`demo`, `generate`, `ingest`, `run`, `check`, `serve`).
+//! - [`stream`]: while serving, the models downstream of each commit refreshed (incrementally
+//!   where the plan allows), the live boards fed, the tables compacted and vacuumed.
+//! - [`cli`]: the `skillbrain` command line (`demo`, `generate`, `ingest`, `run`, `replay`,
+//!   `check`, `serve`).
 //! - [`error`]: the crate's error type.
 
 pub mod cli;
@@ -23,5 +26,6 @@ pub mod lake;
 pub mod live;
 pub mod pipeline;
 pub mod store;
+pub mod stream;
 
 pub use error::{Error, Result};

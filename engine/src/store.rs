@@ -25,10 +25,38 @@ pub struct ModelSnapshot {
     pub version: i64,
     /// When this version was materialised.
     pub refreshed_at: DateTime<Utc>,
+    /// How the model is kept fresh while the engine streams.
+    pub refresh_mode: RefreshMode,
+    /// The Delta version of each canonical table this version of the model reflects
+    /// (empty when not known: a model read back from the lake).
+    pub source_versions: BTreeMap<String, i64>,
+    /// How long computing and keeping this version took, in seconds (0 when not known).
+    pub refresh_seconds: f64,
     /// The schema every batch shares.
     pub schema: SchemaRef,
     /// The rows, in no particular order.
     pub batches: Vec<RecordBatch>,
+}
+
+/// How a model is refreshed after a commit to what it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefreshMode {
+    /// Computed again from all of its inputs.
+    #[default]
+    Full,
+    /// Kept from its previous state and the rows added since (an aggregate of mergeable
+    /// functions over one append-only table).
+    Incremental,
+}
+
+impl RefreshMode {
+    /// `full` or `incremental`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefreshMode::Full => "full",
+            RefreshMode::Incremental => "incremental",
+        }
+    }
 }
 
 impl ModelSnapshot {
@@ -84,6 +112,9 @@ mod tests {
             grain: vec!["n".to_owned()],
             version,
             refreshed_at: Utc::now(),
+            refresh_mode: RefreshMode::Full,
+            source_versions: BTreeMap::new(),
+            refresh_seconds: 0.0,
             batches: vec![RecordBatch::try_new(schema.clone(), vec![column]).unwrap()],
             schema,
         }

@@ -16,6 +16,9 @@
 //!   moments lose and double nothing acknowledged by NATS or HTTP.
 //! - `bad_input.rs`: the corpus of `tests/fixtures/bad/` through `ingest` and pushes,
 //!   and a 10 MB line.
+//! - `live.rs`: a live competition at two venues over HTTP and NATS, its leaderboard
+//!   and SSE stream read by real clients (reconnecting with `Last-Event-ID`), a restart
+//!   in the middle; a pushed assessment showing in an incremental model on its own.
 //! - `check.rs`: `skillbrain check` on good and broken model folders.
 //! - `demo.rs`: the demo command, twice.
 
@@ -27,6 +30,7 @@ mod exports;
 mod http;
 mod inbox;
 mod ingest;
+mod live;
 mod models;
 mod nats;
 mod push;

@@ -70,6 +70,14 @@ impl Context {
             .await
     }
 
+    /// Refreshes every model from the canonical tables as they were at `at`, and
+    /// publishes the results as the models' next versions.
+    pub async fn replay(&self, at: crate::lake::AsOf) -> Result<Vec<RunReport>> {
+        let ctx = self.session().await?;
+        self.lake.register_as_of(&ctx, at).await?;
+        self.pipeline.run(&ctx, &self.lake, &self.store, true).await
+    }
+
     /// Plans every model, then runs the declared tests of every materialised model.
     /// Returns the number of tests that passed.
     pub async fn check(&self) -> Result<usize> {
@@ -120,6 +128,9 @@ impl Context {
                     grain: model.grain.clone(),
                     version,
                     refreshed_at,
+                    refresh_mode: Default::default(),
+                    source_versions: Default::default(),
+                    refresh_seconds: 0.0,
                     schema,
                     batches,
                 });

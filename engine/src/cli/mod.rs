@@ -1,11 +1,12 @@
-//! The `skillbrain` command line: `demo`, `generate`, `ingest`, `quarantine`, `run`, `check`,
-//! `serve`, `sql`.
+//! The `skillbrain` command line: `demo`, `generate`, `ingest`, `quarantine`, `run`,
+//! `replay`, `check`, `serve`, `sql`.
 //!
 //! - `mod.rs`: arguments and dispatch; errors become a message and a non-zero exit.
 //! - `context.rs`: what every command opens: configuration, lake, reference data, models.
 //! - `ingest.rs`: landing files in the lake.
 //! - `quarantine.rs`: listing quarantined rows.
 //! - `serve.rs`: the HTTP server, and the demo that feeds it.
+//! - [`simulate`]: the demo's simulated live competition, pushing marks over HTTP.
 
 mod context;
 mod ingest;
@@ -53,6 +54,9 @@ pub enum Command {
     Quarantine(QuarantineArgs),
     /// Refresh every model.
     Run,
+    /// Rebuild every model from the lake as it was at a version or a moment (for a
+    /// backfill after a model changed); the results become the models' next versions.
+    Replay(ReplayArgs),
     /// Parse and plan every model and run its declared tests on the current data.
     Check,
     /// Serve the HTTP API over the current models.
@@ -126,6 +130,36 @@ pub struct QuarantineArgs {
     pub format: String,
 }
 
+/// `replay` arguments.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A table version (every canonical table read at that version) or a moment
+    /// (RFC 3339, like 2026-11-28T08:00:00Z, or a date, read as its midnight UTC).
+    #[arg(long = "from", value_parser = parse_as_of)]
+    pub from: crate::lake::AsOf,
+}
+
+/// Parses `--from`: a version number, an RFC 3339 time or a date.
+fn parse_as_of(text: &str) -> Result<crate::lake::AsOf, String> {
+    use crate::lake::AsOf;
+    if let Ok(v) = text.parse::<i64>() {
+        return if v >= 0 {
+            Ok(AsOf::Version(v))
+        } else {
+            Err(format!("a version is 0 or more, got {v}"))
+        };
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(AsOf::Time(t.with_timezone(&chrono::Utc)));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(AsOf::Time(d.and_time(chrono::NaiveTime::MIN).and_utc()));
+    }
+    Err(format!(
+        "`{text}` is neither a version number, an RFC 3339 time (2026-11-28T08:00:00Z) nor a date (2026-11-28)"
+    ))
+}
+
 /// `serve` arguments.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -152,6 +186,12 @@ pub struct DemoArgs {
     /// Stop after preparing the data instead of serving (for scripts).
     #[arg(long)]
     pub no_serve: bool,
+    /// Serve without the simulated live competition.
+    #[arg(long)]
+    pub no_competition: bool,
+    /// Milliseconds between two pushes of the simulated competition's marks.
+    #[arg(long, default_value_t = 1000)]
+    pub competition_pace_ms: u64,
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -212,9 +252,15 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let ctx = Context::open(&cli).await?;
             quarantine::list(&ctx, args).await
         }
-        Command::Run => {
+        Command::Run | Command::Replay(_) => {
             let ctx = Context::open(&cli).await?;
-            let reports = ctx.run_models(true).await?;
+            let reports = match &cli.command {
+                Command::Replay(args) => {
+                    println!("rebuilding the models from the lake as of {}", args.from);
+                    ctx.replay(args.from).await?
+                }
+                _ => ctx.run_models(true).await?,
+            };
             println!(
                 "{:<32} {:>10} {:>7} {:>9} {:>9}",
                 "model", "rows", "version", "query_s", "total_s"
@@ -240,7 +286,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve(args) => {
             let ctx = Context::open(&cli).await?;
-            serve::serve(ctx, args.bind.clone(), None).await
+            serve::serve(ctx, args.bind.clone(), None, None).await
         }
         Command::Sql { query, format } => {
             let ctx = Context::open(&cli).await?;

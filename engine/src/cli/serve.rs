@@ -9,6 +9,7 @@ use skillbrain_connectors::Table;
 use skillbrain_datasets::generate::{Format, GenerateOptions, generate};
 use skillbrain_datasets::reference::Reference;
 
+use crate::cli::simulate::{self, SimulationOptions};
 use crate::cli::{Cli, Context, DemoArgs};
 use crate::config::Config;
 use crate::http::metrics::Metrics;
@@ -17,6 +18,7 @@ use crate::ingest::files::{FileKind, Lander};
 use crate::ingest::inbox::{Inbox, InboxOptions};
 use crate::ingest::nats::{NatsIngest, NatsOptions};
 use crate::ingest::{IngestOptions, IngestService};
+use crate::stream::{self, Streaming};
 
 /// Serves the API until Ctrl-C. Models not yet materialised are refreshed first. With
 /// `[nats] url` set, the tables' NATS JetStream subjects are consumed meanwhile; with
@@ -25,12 +27,30 @@ pub async fn serve(
     ctx: Context,
     bind: Option<String>,
     lander: Option<Arc<Lander>>,
+    simulation: Option<SimulationOptions>,
 ) -> anyhow::Result<()> {
     let loaded = ctx.load_store().await?;
     let tables = ctx.table_models().count();
-    if loaded < tables {
+    let fresh = loaded < tables;
+    if fresh {
         ctx.run_models(false).await?;
     }
+    let restored = stream::boards::restore(&ctx.lake)
+        .await
+        .context("cannot rebuild the live competition boards from the lake")?;
+    let boards = restored.boards.clone();
+    let streaming = Streaming::start(
+        &ctx.config,
+        ctx.lake.clone(),
+        &ctx.reference,
+        ctx.pipeline.clone(),
+        ctx.store.clone(),
+        fresh,
+        Some(restored),
+        None,
+    )
+    .await
+    .context("cannot start refreshing the models after commits")?;
     let bind = bind.unwrap_or_else(|| ctx.config.http.bind.clone());
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
@@ -72,22 +92,61 @@ pub async fn serve(
         metrics,
         ready: Arc::new(AtomicBool::new(true)),
         ingest: Some(Arc::new(ingest)),
-        live: None,
+        live: Some(boards.clone()),
     };
     println!("skillbrain serving on http://{addr}/  (Ctrl-C to stop)");
     print_urls(&addr.to_string());
-    let served = http::serve(listener, state, async {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let simulated = match simulation {
+        Some(options) => Some(start_simulation(&ctx, addr, options, stopped).await?),
+        None => None,
+    };
+    let served = http::serve(listener, state, async move {
         let _ = tokio::signal::ctrl_c().await;
+        boards.close();
     })
     .await;
+    let _ = stop.send(true);
+    if let Some(simulated) = simulated {
+        let _ = simulated.await;
+    }
     if let Some(nats) = nats {
         nats.shutdown().await;
     }
     if let Some(inbox) = inbox {
         inbox.shutdown().await;
     }
+    streaming.shutdown().await;
     served?;
     Ok(())
+}
+
+/// Starts the simulated competition against this server (at `addr`) with the lake's
+/// workers as contestants; it stops when `stop` turns true or the competition is over.
+async fn start_simulation(
+    ctx: &Context,
+    addr: std::net::SocketAddr,
+    options: SimulationOptions,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let contestants = simulate::contestants_from_lake(&ctx.lake, options.contestants).await?;
+    let port = addr.port();
+    let base = format!("http://127.0.0.1:{port}");
+    let id = options.competition_id.clone();
+    println!(
+        "a simulated competition {id} at {} venues is pushing marks: watch \
+         {base}/v1/competitions/{id}/leaderboard and {base}/v1/competitions/{id}/stream",
+        options.venues
+    );
+    Ok(tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop.changed().await;
+        };
+        match simulate::simulate(&base, contestants, options, shutdown).await {
+            Ok(report) => tracing::info!(?report, "the simulated competition ended"),
+            Err(e) => tracing::warn!(error = %e, "the simulated competition could not run"),
+        }
+    }))
 }
 
 fn print_urls(addr: &str) {
@@ -173,7 +232,11 @@ pub async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    serve(ctx, args.bind.clone(), Some(lander)).await
+    let simulation = (!args.no_competition).then(|| SimulationOptions {
+        pace: std::time::Duration::from_millis(args.competition_pace_ms),
+        ..SimulationOptions::default()
+    });
+    serve(ctx, args.bind.clone(), Some(lander), simulation).await
 }
 
 /// The demo's pseudonymisation secret: `<dir>/identity.secret`, made (32 random bytes,

@@ -81,13 +81,16 @@ async fn stream(
 ) -> ApiResult<Response> {
     let boards = boards(&state)?;
     let last = last_event_id(&headers);
+    let closed = boards.closed();
     let events = futures::stream::once(async move { boards.wait_subscribe(&id, last).await })
         .flat_map(|subscription| {
             futures::stream::unfold(subscription, |mut subscription| async move {
                 let update = subscription.next().await?;
                 Some((event(&update), subscription))
             })
-        });
+        })
+        // A server shutting down ends its streams, or it would wait for them for ever.
+        .take_until(closed);
     let keep_alive = KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive");
     Ok(Sse::new(events).keep_alive(keep_alive).into_response())
 }

@@ -47,6 +47,9 @@ fn describe(snapshot: &ModelSnapshot) -> Value {
         "columns": columns,
         "version": snapshot.version,
         "refreshed_at": snapshot.refreshed_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        "refresh_mode": snapshot.refresh_mode.as_str(),
+        "refresh_seconds": snapshot.refresh_seconds,
+        "source_versions": snapshot.source_versions,
         "rows": snapshot.rows(),
     })
 }

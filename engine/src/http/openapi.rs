@@ -169,6 +169,33 @@ pub fn document() -> Value {
                 }
             }},
             "/v1/workers/{worker_id}/profile": profile_path(&etag),
+            "/v1/competitions/{id}/leaderboard": { "get": {
+                "summary": "The live ranking of a competition, merged across venues",
+                "description": "Held in memory and updated from each commit of competition scores (no SQL per request): per contestant the columns of the competition_results model, ordered by overall_rank then contestant_id. event_id counts the competition's score rows applied; it is the ETag.",
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                    if_none_match()
+                ],
+                "responses": {
+                    "200": { "description": "the leaderboard", "headers": { "ETag": etag.clone() },
+                             "content": { "application/json": { "schema": { "type": "object" } } } },
+                    "304": { "description": "unchanged since the ETag sent" },
+                    "404": error_response("no score has arrived for this competition (`not_found`)"),
+                    "503": error_response("this server runs without live leaderboards (`not_ready`)")
+                }
+            }},
+            "/v1/competitions/{id}/stream": { "get": {
+                "summary": "Server-Sent Events of the leaderboard's changes",
+                "description": "Each event has an id (the competition's event_id). Without Last-Event-ID the stream starts with `event: snapshot` (the whole leaderboard); with it, with exactly the events after that id, or a snapshot (reason not_in_log) when they are no longer held. Then one `event: change` per commit: the entries that changed. A comment every 15 s keeps it open; a competition without scores yet starts when its first arrive.",
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                    { "name": "Last-Event-ID", "in": "header", "required": false, "schema": { "type": "string" } }
+                ],
+                "responses": {
+                    "200": { "description": "the event stream", "content": { "text/event-stream": { "schema": { "type": "string" } } } },
+                    "503": error_response("this server runs without live leaderboards (`not_ready`)")
+                }
+            }},
             "/v1/ingest/{table}": { "post": {
                 "summary": "Push rows of a canonical table",
                 "description": "The body holds rows in the table's canonical columns. Each row is checked by the same rules as the file connector; a bad row is reported with its line (for a JSON array: the element's index + 1) and reason, and the good rows are stored, exactly once per idempotency key. The answer comes once the rows are committed; concurrent requests share commits.",
@@ -205,7 +232,7 @@ pub fn document() -> Value {
             },
             "Model": {
                 "type": "object",
-                "required": ["name", "description", "grain", "columns", "version", "refreshed_at", "rows"],
+                "required": ["name", "description", "grain", "columns", "version", "refreshed_at", "refresh_mode", "rows"],
                 "properties": {
                     "name": { "type": "string" },
                     "description": { "type": "string" },
@@ -216,6 +243,9 @@ pub fn document() -> Value {
                     }},
                     "version": { "type": "integer" },
                     "refreshed_at": { "type": "string", "format": "date-time" },
+                    "refresh_mode": { "type": "string", "enum": ["full", "incremental"] },
+                    "refresh_seconds": { "type": "number", "description": "how long the last refresh took (0 when not known)" },
+                    "source_versions": { "type": "object", "additionalProperties": { "type": "integer" }, "description": "the Delta version of each canonical table this version of the model reflects (empty when not known)" },
                     "rows": { "type": "integer" }
                 }
             },

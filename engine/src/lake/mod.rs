@@ -35,6 +35,41 @@ pub use stream::Source;
 
 use crate::error::{Error, Result};
 
+/// A commit that added rows to a canonical table, as [`Lake::subscribe`] announces it.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// The table.
+    pub table: Table,
+    /// The version the commit made.
+    pub version: i64,
+    /// How many rows it added.
+    pub accepted: u64,
+    /// The rows it added, or `None` when there were more than [`COMMITTED_ROWS`] (a
+    /// subscriber then reads the table).
+    pub rows: Option<Vec<RecordBatch>>,
+}
+
+/// A point in the lake's history: one version of every table, or a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// This version of each table.
+    Version(i64),
+    /// The versions current at this moment.
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+impl std::fmt::Display for AsOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AsOf::Version(v) => write!(f, "version {v}"),
+            AsOf::Time(t) => write!(f, "{}", t.to_rfc3339()),
+        }
+    }
+}
+
+/// The most rows a [`Committed`] announcement carries.
+pub const COMMITTED_ROWS: usize = 1_000_000;
+
 /// What an append did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AppendOutcome {
@@ -53,6 +88,7 @@ pub struct Lake {
     storage_options: HashMap<String, String>,
     writers: Slots,
     quarantine_keys: Slots,
+    commits: tokio::sync::broadcast::Sender<Arc<Committed>>,
 }
 
 /// Per table, the stored keys (loaded on first use) behind a lock that serialises the
@@ -77,6 +113,7 @@ impl Lake {
             storage_options,
             writers: Mutex::new(HashMap::new()),
             quarantine_keys: Mutex::new(HashMap::new()),
+            commits: tokio::sync::broadcast::channel(4096).0,
         };
         for table in Table::ALL {
             lake.ensure_table(&lake.table_url(table.name())?, table.schema())
@@ -128,6 +165,14 @@ impl Lake {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Announcements of every later commit that adds rows to a canonical table, in commit
+    /// order per table, sent once the commit is durable (before the append returns). A
+    /// receiver that falls more than 4096 commits behind gets `Lagged` and must read the
+    /// tables again.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Committed>> {
+        self.commits.subscribe()
     }
 
     /// The current version of a canonical table.
@@ -212,7 +257,8 @@ impl Lake {
             Some(keys) => keys,
             None => self.load_keys(table).await?,
         };
-        let (mut rx, reader) = stream::spawn_reader(table, source, keys);
+        let keep = (self.commits.receiver_count() > 0).then_some(COMMITTED_ROWS);
+        let (mut rx, reader) = stream::spawn_reader(table, source, keys, keep);
         let first = rx.recv().await;
         let delta = self.load(&self.table_url(table.name())?).await?;
         let current = version_of(&delta);
@@ -247,9 +293,19 @@ impl Lake {
             return Err(error.into());
         }
         let version = match written {
-            Some(Ok(table)) => {
+            Some(Ok(written)) => {
                 keys.commit(read.pending);
-                version_of(&table)
+                let version = version_of(&written);
+                if read.accepted > 0 {
+                    // No receiver is not an error: nobody is listening.
+                    let _ = self.commits.send(Arc::new(Committed {
+                        table,
+                        version,
+                        accepted: read.accepted,
+                        rows: read.kept,
+                    }));
+                }
+                version
             }
             Some(Err(e)) => {
                 *guard = Some(keys);
@@ -295,6 +351,73 @@ impl Lake {
         let table = self.load(url).await?;
         table.update_datafusion_session(&ctx.state())?;
         Ok(table.table_provider().await?)
+    }
+
+    /// Registers (or registers again) one canonical table with `ctx` at its current
+    /// version; returns that version.
+    pub async fn register_current(&self, ctx: &SessionContext, table: Table) -> Result<i64> {
+        let delta = self.load(&self.table_url(table.name())?).await?;
+        let version = version_of(&delta);
+        delta.update_datafusion_session(&ctx.state())?;
+        let provider = delta.table_provider().await?;
+        ctx.deregister_table(table.name())?;
+        ctx.register_table(table.name(), provider)?;
+        Ok(version)
+    }
+
+    /// Registers every canonical table with `ctx` as it was at `at`. A table that did not
+    /// exist yet then is an error naming it.
+    pub async fn register_as_of(&self, ctx: &SessionContext, at: AsOf) -> Result<()> {
+        for table in Table::ALL {
+            let mut delta = self.load(&self.table_url(table.name())?).await?;
+            let latest = version_of(&delta);
+            let loaded = match at {
+                AsOf::Version(v) if v > latest => Err(format!(
+                    "table {} has versions 0 to {latest} only",
+                    table.name()
+                )),
+                AsOf::Version(v) => delta.load_version(v as _).await.map_err(|e| e.to_string()),
+                AsOf::Time(t) => delta.load_with_datetime(t).await.map_err(|e| e.to_string()),
+            };
+            loaded.map_err(|reason| {
+                Error::Config(format!(
+                    "cannot read table {} as of {at}: {reason}",
+                    table.name()
+                ))
+            })?;
+            delta.update_datafusion_session(&ctx.state())?;
+            ctx.deregister_table(table.name())?;
+            ctx.register_table(table.name(), delta.table_provider().await?)?;
+        }
+        Ok(())
+    }
+
+    /// Compacts a table's small files into larger ones (Delta `OPTIMIZE`) when it has at
+    /// least `min_files` files; returns `(files removed, files added)`. Readers keep
+    /// their snapshot and appends go on: the optimisation rewrites rows, it does not
+    /// change them, and a commit that conflicts is given up and tried the next time.
+    pub async fn compact(&self, url: &Url, min_files: usize) -> Result<(u64, u64)> {
+        let table = self.load(url).await?;
+        if table.version().is_none() || table.snapshot()?.log_data().num_files() < min_files {
+            return Ok((0, 0));
+        }
+        let (_, metrics) = table.optimize().await?;
+        Ok((metrics.num_files_removed, metrics.num_files_added))
+    }
+
+    /// Deletes files no version younger than `retention` needs (Delta `VACUUM`); returns
+    /// how many were deleted.
+    pub async fn vacuum(&self, url: &Url, retention: chrono::Duration) -> Result<usize> {
+        let table = self.load(url).await?;
+        if table.version().is_none() {
+            return Ok(0);
+        }
+        let (_, metrics) = table
+            .vacuum()
+            .with_retention_period(retention)
+            .with_enforce_retention_duration(false)
+            .await?;
+        Ok(metrics.files_deleted.len())
     }
 
     /// Registers every canonical table with `ctx` under its name.

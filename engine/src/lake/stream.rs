@@ -39,14 +39,20 @@ pub struct ReadOutcome {
     pub per_batch: Vec<(u64, u64)>,
     /// The source's error, if it failed.
     pub error: Option<skillbrain_connectors::Error>,
+    /// The rows sent on, when the caller asked for them and they stayed within its
+    /// limit (`None` otherwise).
+    pub kept: Option<Vec<RecordBatch>>,
 }
 
 /// Starts reading `source` on a blocking thread: new rows go to the returned receiver,
-/// duplicates are counted and dropped.
+/// duplicates are counted and dropped. With `keep` set to a row limit, the new rows are
+/// also kept for the caller (see [`ReadOutcome::kept`]) as long as there are no more
+/// than that many.
 pub fn spawn_reader(
     table: Table,
     source: Source,
     keys: KeySet,
+    keep: Option<usize>,
 ) -> (
     mpsc::Receiver<Message>,
     tokio::task::JoinHandle<Result<ReadOutcome>>,
@@ -60,7 +66,9 @@ pub fn spawn_reader(
             duplicates: 0,
             per_batch: Vec::new(),
             error: None,
+            kept: keep.map(|_| Vec::new()),
         };
+        let limit = keep.unwrap_or(0);
         for item in source {
             let batch = match item {
                 Ok(b) => b,
@@ -93,6 +101,14 @@ pub fn spawn_reader(
             out.accepted += accepted;
             out.duplicates += duplicates;
             out.per_batch.push((accepted, duplicates));
+            if out.accepted > limit as u64 {
+                out.kept = None;
+            }
+            if let Some(rows) = out.kept.as_mut()
+                && kept.num_rows() > 0
+            {
+                rows.push(kept.clone());
+            }
             if kept.num_rows() > 0 && tx.blocking_send(Ok(kept)).is_err() {
                 // The writer stopped (it failed); its error is reported by the caller.
                 break;

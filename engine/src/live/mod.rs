@@ -62,6 +62,8 @@ pub struct Boards {
     appeared: watch::Sender<u64>,
     /// Serialises [`apply`](Self::apply): one commit at a time.
     applying: Mutex<()>,
+    /// Turned true when the server shuts down: open streams end.
+    closed: watch::Sender<bool>,
 }
 
 impl Default for Boards {
@@ -70,6 +72,7 @@ impl Default for Boards {
             competitions: RwLock::new(HashMap::new()),
             appeared: watch::channel(0).0,
             applying: Mutex::new(()),
+            closed: watch::channel(false).0,
         }
     }
 }
@@ -78,6 +81,19 @@ impl Boards {
     /// No competition yet.
     pub fn new() -> Arc<Self> {
         Arc::new(Self::default())
+    }
+
+    /// Ends every open stream (the server is shutting down).
+    pub fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
+    /// Completes once [`close`](Self::close) is called.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut closed = self.closed.subscribe();
+        async move {
+            let _ = closed.wait_for(|c| *c).await;
+        }
     }
 
     /// Boards rebuilt from every stored row of `competition_scores` (in any order):

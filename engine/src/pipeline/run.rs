@@ -2,6 +2,7 @@
 //! with a version and published to the model store; and checking it: planning every
 //! model and running its declared tests on the current data.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::error::{Error, Result};
 use crate::lake::Lake;
 use crate::pipeline::{DeclaredTest, Materialized, Model, Pipeline};
-use crate::store::{ModelSnapshot, ModelStore};
+use crate::store::{ModelSnapshot, ModelStore, RefreshMode};
 
 /// What refreshing one model did.
 #[derive(Debug, Clone)]
@@ -74,44 +75,9 @@ impl Pipeline {
         let mut reports = Vec::with_capacity(self.models.len());
         for model in &self.models {
             bar.set_message(model.name.clone());
-            let started = Instant::now();
-            let df = ctx
-                .sql(&model.sql)
-                .await
-                .map_err(|e| model_error(model, e))?;
-            if model.materialized == Materialized::View {
-                ctx.deregister_table(model.name.as_str())?;
-                ctx.register_table(model.name.as_str(), df.into_view())?;
-                bar.inc(1);
-                continue;
+            if let Some(report) = refresh_full(ctx, lake, store, model, &BTreeMap::new()).await? {
+                reports.push(report);
             }
-            let schema = Arc::new(df.schema().as_arrow().clone());
-            let batches = df.collect().await.map_err(|e| model_error(model, e))?;
-            let query_seconds = started.elapsed().as_secs_f64();
-            let version = lake
-                .write_model(&model.name, schema.clone(), batches.clone())
-                .await?;
-            replace_table(ctx, &model.name, &batches, schema.clone())?;
-            let snapshot = ModelSnapshot {
-                name: model.name.clone(),
-                description: model.description.clone(),
-                grain: model.grain.clone(),
-                version,
-                refreshed_at: Utc::now(),
-                schema: batches.first().map_or(schema, |b| b.schema()),
-                batches,
-            };
-            let rows = snapshot.rows();
-            store.publish(snapshot);
-            let seconds = started.elapsed().as_secs_f64();
-            tracing::info!(model = %model.name, rows, version, seconds, "model refreshed");
-            reports.push(RunReport {
-                model: model.name.clone(),
-                rows,
-                version,
-                query_seconds,
-                seconds,
-            });
             bar.inc(1);
         }
         bar.finish_and_clear();
@@ -195,7 +161,89 @@ impl Pipeline {
     }
 }
 
-fn model_error(model: &Model, e: datafusion::error::DataFusionError) -> Error {
+/// Refreshes one model from all of its inputs in `ctx`: a view is planned again and
+/// registered; a table model is computed and [`publish`]ed. Returns the report of a
+/// table model.
+pub(crate) async fn refresh_full(
+    ctx: &SessionContext,
+    lake: &Lake,
+    store: &ModelStore,
+    model: &Model,
+    source_versions: &BTreeMap<String, i64>,
+) -> Result<Option<RunReport>> {
+    let started = Instant::now();
+    let df = ctx
+        .sql(&model.sql)
+        .await
+        .map_err(|e| model_error(model, e))?;
+    if model.materialized == Materialized::View {
+        ctx.deregister_table(model.name.as_str())?;
+        ctx.register_table(model.name.as_str(), df.into_view())?;
+        return Ok(None);
+    }
+    let schema = Arc::new(df.schema().as_arrow().clone());
+    let batches = df.collect().await.map_err(|e| model_error(model, e))?;
+    let report = publish(
+        ctx,
+        lake,
+        store,
+        model,
+        schema,
+        batches,
+        RefreshMode::Full,
+        source_versions.clone(),
+        started,
+    )
+    .await?;
+    Ok(Some(report))
+}
+
+/// Keeps a table model's new rows: writes them to the lake as the model's next
+/// version, makes them readable downstream in `ctx` and publishes them to `store`.
+/// `started` is when the refresh began.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn publish(
+    ctx: &SessionContext,
+    lake: &Lake,
+    store: &ModelStore,
+    model: &Model,
+    schema: arrow::datatypes::SchemaRef,
+    batches: Vec<RecordBatch>,
+    refresh_mode: RefreshMode,
+    source_versions: BTreeMap<String, i64>,
+    started: Instant,
+) -> Result<RunReport> {
+    let query_seconds = started.elapsed().as_secs_f64();
+    let version = lake
+        .write_model(&model.name, schema.clone(), batches.clone())
+        .await?;
+    replace_table(ctx, &model.name, &batches, schema.clone())?;
+    let snapshot = ModelSnapshot {
+        name: model.name.clone(),
+        description: model.description.clone(),
+        grain: model.grain.clone(),
+        version,
+        refreshed_at: Utc::now(),
+        refresh_mode,
+        source_versions,
+        refresh_seconds: started.elapsed().as_secs_f64(),
+        schema: batches.first().map_or(schema, |b| b.schema()),
+        batches,
+    };
+    let rows = snapshot.rows();
+    store.publish(snapshot);
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(model = %model.name, rows, version, seconds, mode = refresh_mode.as_str(), "model refreshed");
+    Ok(RunReport {
+        model: model.name.clone(),
+        rows,
+        version,
+        query_seconds,
+        seconds,
+    })
+}
+
+pub(crate) fn model_error(model: &Model, e: datafusion::error::DataFusionError) -> Error {
     Error::Model {
         file: model.path.clone(),
         line: 0,

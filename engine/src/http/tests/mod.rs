@@ -71,6 +71,9 @@ fn talent_stock() -> ModelSnapshot {
         ],
         version: 7,
         refreshed_at: Utc.with_ymd_and_hms(2026, 11, 2, 8, 30, 0).unwrap(),
+        refresh_mode: Default::default(),
+        source_versions: Default::default(),
+        refresh_seconds: 0.0,
         batches: vec![
             batch(&[
                 ("330382", "6-31-01-03", 3, Some(12), Some(0.25)),

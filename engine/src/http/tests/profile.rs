@@ -93,6 +93,9 @@ fn ability_profile() -> ModelSnapshot {
         grain: vec!["worker_id".into(), "dimension_code".into()],
         version: 12,
         refreshed_at: Utc::now(),
+        refresh_mode: Default::default(),
+        source_versions: Default::default(),
+        refresh_seconds: 0.0,
         batches: vec![batch(&rows[..3]), batch(&rows[3..])],
         schema,
     }

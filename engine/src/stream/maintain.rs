@@ -1,0 +1,88 @@
+//! Table maintenance while serving: micro-batches leave many small files, and every
+//! model refresh rewrites its table. Periodically, each canonical and quarantine table
+//! with many files is compacted (Delta `OPTIMIZE`: rows rewritten into fewer files in a
+//! new version, none changed), and files that no version younger than the retention
+//! needs are deleted (`VACUUM`). Readers keep reading the snapshot they opened and
+//! writers keep appending; a compaction whose commit conflicts is tried again the next
+//! time.
+
+use std::time::Duration;
+
+use std::sync::Arc;
+
+use skillbrain_connectors::Table;
+use tokio::sync::watch;
+use url::Url;
+
+use crate::error::Result;
+use crate::lake::Lake;
+use crate::stream::StreamOptions;
+
+/// What one maintenance run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Maintained {
+    /// Tables compacted.
+    pub compacted: usize,
+    /// Small files replaced by compaction.
+    pub files_removed: u64,
+    /// Files written by compaction.
+    pub files_added: u64,
+    /// Files deleted by vacuum.
+    pub files_deleted: usize,
+}
+
+/// Maintains every table once: compacts the canonical and quarantine tables that have
+/// `options.compact_min_files` files or more, then vacuums them and the model tables.
+pub async fn maintain_once(
+    lake: &Lake,
+    models: &[String],
+    options: &StreamOptions,
+) -> Result<Maintained> {
+    let mut done = Maintained::default();
+    let mut appended: Vec<Url> = Vec::new();
+    for table in Table::ALL {
+        appended.push(lake.table_url(table.name())?);
+        appended.push(lake.quarantine_url(table)?);
+    }
+    for url in &appended {
+        let (removed, added) = lake.compact(url, options.compact_min_files).await?;
+        if removed > 0 {
+            done.compacted += 1;
+            done.files_removed += removed;
+            done.files_added += added;
+        }
+        done.files_deleted += lake.vacuum(url, options.retention).await?;
+    }
+    for name in models {
+        done.files_deleted += lake
+            .vacuum(&lake.model_url(name)?, options.model_retention)
+            .await?;
+    }
+    Ok(done)
+}
+
+/// Maintains the tables every `every` until `stop` turns true. Failures are logged.
+pub async fn run(
+    lake: Arc<Lake>,
+    models: Vec<String>,
+    options: StreamOptions,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        match maintain_once(&lake, &models, &options).await {
+            Ok(done) => tracing::info!(
+                compacted = done.compacted,
+                files_removed = done.files_removed,
+                files_added = done.files_added,
+                files_deleted = done.files_deleted,
+                "tables maintained"
+            ),
+            Err(e) => tracing::warn!(error = %e, "table maintenance failed; tried again later"),
+        }
+    }
+}
