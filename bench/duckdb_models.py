@@ -3,7 +3,8 @@
 Each canonical table is a view over the Parquet files of its Delta table; each reference
 CSV is a table ref_<name>; each model is materialised as a DuckDB table (a
 `materialized: view` model as a view, as skillbrain keeps it), in dependency order, and
-timed. Prints one JSON object: {"models": {name: {"seconds": [..], "rows": n}}}.
+timed (a model with a DuckDB version in bench/duckdb/, where the dialects differ, runs
+that version). Prints one JSON object: {"models": {name: {"seconds": [..], "rows": n}}}.
 """
 
 import argparse
@@ -36,12 +37,12 @@ def load_models(queries):
 
 
 def order(models):
-    """Topological order: a model after every model whose name it mentions as a word."""
+    """Topological order: a model after every model it reads (names after FROM or JOIN)."""
     deps = {}
     for name, sql in models.items():
-        body = "\n".join(l for l in sql.splitlines() if not l.lstrip().startswith("--"))
-        words = set(re.findall(r"[a-z_][a-z0-9_]*", body.lower()))
-        deps[name] = {m for m in models if m != name and m in words}
+        body = "\n".join(l.split("--")[0] for l in sql.splitlines())
+        read = set(re.findall(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", body.lower()))
+        deps[name] = {m for m in models if m != name and m in read}
     done, out = set(), []
     while len(out) < len(models):
         ready = sorted(n for n in models if n not in done and deps[n] <= done)
@@ -75,8 +76,17 @@ def main():
     ap.add_argument("--reference", default="datasets/data")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument(
+        "--duckdb-versions",
+        default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "duckdb"),
+        help="folder of DuckDB versions of models whose SQL is not DuckDB's (<model>.sql)",
+    )
     args = ap.parse_args()
     models = load_models(args.queries)
+    for path in glob.glob(os.path.join(args.duckdb_versions, "*.sql")):
+        name = os.path.splitext(os.path.basename(path))[0]
+        if name in models:
+            models[name] = open(path, encoding="utf-8").read()
     names = order(models)
     result = {n: {"seconds": [], "rows": None} for n in names}
     for _ in range(args.runs):

@@ -5,7 +5,7 @@
 -- Nothing else is changed: the meaning is the original's. Keep it in step with the
 -- original; the next line is the sha256 of the original's SQL (comment lines and blank
 -- space left out), and crosscheck.py reports the model stale when they part.
--- source-sha256: 9ac0affb862e5f122eb420fb26c43e30b5622b2a3519436ca11b3e91524c7f76
+-- source-sha256: 6496c1e7105684c8440ad5acea3e3d110884d9456242474bc254a18118249a31
 
 with talent as (
     select worker_id, enterprise_id, position, ladder_order, level
@@ -64,11 +64,11 @@ weakest as (
     select
         enterprise_id,
         position,
-        first(dimension_code order by mean_score, dimension_code) as weakest_dimension_code,
-        first(dimension_name order by mean_score, dimension_code) as weakest_dimension_name,
-        first(mean_score order by mean_score, dimension_code) as weakest_dimension_mean,
-        first(scored_workers order by mean_score, dimension_code) as weakest_dimension_workers,
-        first(city_median order by mean_score, dimension_code) as city_median
+        first(dimension_code order by round(mean_score, 9), dimension_code) as weakest_dimension_code,
+        first(dimension_name order by round(mean_score, 9), dimension_code) as weakest_dimension_name,
+        first(mean_score order by round(mean_score, 9), dimension_code) as weakest_dimension_mean,
+        first(scored_workers order by round(mean_score, 9), dimension_code) as weakest_dimension_workers,
+        first(city_median order by round(mean_score, 9), dimension_code) as city_median
     from dimension_means
     group by enterprise_id, position
 ),

@@ -1,5 +1,5 @@
 -- name: enterprise_skill_structure
--- description: Skill structure per enterprise × position (workers of stg_workers with an enterprise; a null position is its own row), for HR to target training. workers; the level mix by each worker's highest certificate in their own occupation (from talent_db): level_1 (一级/高级技师) … level_5 (五级/初级工), above_level_1 (特级技师 and 首席技师, the ladder's steps above 高级技师 without a national level) and unleveled (no certificate in their occupation, or 学徒工); the columns add up to workers. The weakest dimension: for each ability dimension, the mean of the position's workers' latest scores on it (ability_profile.score, score_pct 0–100, unscored workers left out); the lowest mean wins, ties to the smallest dimension_code (null when no worker is scored). Beside it: how many workers it was scored for, city_median = the median of the latest scores of all the city's workers of the dimension's occupation (ability_profile.occupation_median), and diff_to_city_median = weakest_dimension_mean − city_median (negative = below the city).
+-- description: Skill structure per enterprise × position (workers of stg_workers with an enterprise; a null position is its own row), for HR to target training. workers; the level mix by each worker's highest certificate in their own occupation (from talent_db): level_1 (一级/高级技师) … level_5 (五级/初级工), above_level_1 (特级技师 and 首席技师, the ladder's steps above 高级技师 without a national level) and unleveled (no certificate in their occupation, or 学徒工); the columns add up to workers. The weakest dimension: for each ability dimension, the mean of the position's workers' latest scores on it (ability_profile.score, score_pct 0–100, unscored workers left out); the lowest mean wins, ties (means equal to 9 decimals, so that the rounding of a sum does not decide) to the smallest dimension_code (null when no worker is scored). Beside it: how many workers it was scored for, city_median = the median of the latest scores of all the city's workers of the dimension's occupation (ability_profile.occupation_median), and diff_to_city_median = weakest_dimension_mean − city_median (negative = below the city).
 -- grain: enterprise_id, position
 -- tests: not_null(workers, level_1, level_2, level_3, level_4, level_5, above_level_1, unleveled); relationships(weakest_dimension_code -> ref_dimensions.dimension_code); relationships(region_code -> ref_regions.code)
 
@@ -60,11 +60,11 @@ weakest as (
     select
         enterprise_id,
         position,
-        first_value(dimension_code order by mean_score, dimension_code) as weakest_dimension_code,
-        first_value(dimension_name order by mean_score, dimension_code) as weakest_dimension_name,
-        first_value(mean_score order by mean_score, dimension_code) as weakest_dimension_mean,
-        first_value(scored_workers order by mean_score, dimension_code) as weakest_dimension_workers,
-        first_value(city_median order by mean_score, dimension_code) as city_median
+        first_value(dimension_code order by round(mean_score, 9), dimension_code) as weakest_dimension_code,
+        first_value(dimension_name order by round(mean_score, 9), dimension_code) as weakest_dimension_name,
+        first_value(mean_score order by round(mean_score, 9), dimension_code) as weakest_dimension_mean,
+        first_value(scored_workers order by round(mean_score, 9), dimension_code) as weakest_dimension_workers,
+        first_value(city_median order by round(mean_score, 9), dimension_code) as city_median
     from dimension_means
     group by enterprise_id, position
 ),
