@@ -91,6 +91,11 @@ pub struct EngineConfig {
     pub target_partitions: usize,
     /// Rows per batch when reading sources.
     pub batch_rows: usize,
+    /// Memory the models' queries may hold at once (MiB), spilling beyond; 0 = no limit.
+    pub memory_limit_mb: usize,
+    /// DataFusion settings by name (`datafusion.execution.batch_size` = `"8192"`).
+    #[serde(default)]
+    pub datafusion: std::collections::BTreeMap<String, String>,
 }
 
 /// Settings of `POST /v1/ingest/{table}`.

@@ -11,6 +11,8 @@ use arrow::csv::reader::Format;
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use skillbrain_connectors::Table;
 
@@ -61,8 +63,20 @@ pub async fn session(
     let cfg = SessionConfig::new()
         .with_target_partitions(config.target_partitions())
         .with_information_schema(true);
+    let mut cfg = cfg;
+    for (key, value) in &config.engine.datafusion {
+        cfg.options_mut()
+            .set(key, value)
+            .map_err(|e| Error::Config(format!("[engine.datafusion] {key} = {value:?}: {e}")))?;
+    }
+    let mut runtime = RuntimeEnvBuilder::new();
+    if config.engine.memory_limit_mb > 0 {
+        let bytes = config.engine.memory_limit_mb.saturating_mul(1 << 20);
+        runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(bytes)));
+    }
     let state = SessionStateBuilder::new()
         .with_config(cfg)
+        .with_runtime_env(runtime.build_arc()?)
         .with_default_features()
         .build();
     let ctx = SessionContext::new_with_state(state);
@@ -98,4 +112,55 @@ pub(crate) fn register_csv_text(ctx: &SessionContext, name: &str, text: &str) ->
     let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
     ctx.register_table(name, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::config::lake_root_url;
+
+    async fn lake() -> (tempfile::TempDir, Lake) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = lake_root_url(dir.path().to_str().unwrap()).unwrap();
+        (dir, Lake::open(root, HashMap::new()).await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn datafusion_settings_and_the_memory_limit_reach_the_session() {
+        let (_dir, lake) = lake().await;
+        let mut config = Config::load(None).unwrap();
+        config.engine.memory_limit_mb = 64;
+        config.engine.datafusion.insert(
+            "datafusion.optimizer.join_reordering".into(),
+            "false".into(),
+        );
+        let ctx = session(&config, &lake, &[]).await.unwrap();
+        let state = ctx.state();
+        assert!(!state.config().options().optimizer.join_reordering);
+        let pool = state.runtime_env().memory_pool.memory_limit();
+        assert!(
+            matches!(pool, datafusion::execution::memory_pool::MemoryLimit::Finite(n) if n == 64 << 20),
+            "the pool is not limited to 64 MiB"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_datafusion_setting_is_an_error_naming_it() {
+        let (_dir, lake) = lake().await;
+        let mut config = Config::load(None).unwrap();
+        config
+            .engine
+            .datafusion
+            .insert("datafusion.optimizer.no_such_thing".into(), "1".into());
+        let Err(error) = session(&config, &lake, &[]).await else {
+            panic!("an unknown setting was accepted");
+        };
+        let error = error.to_string();
+        assert!(
+            error.contains("[engine.datafusion] datafusion.optimizer.no_such_thing"),
+            "{error}"
+        );
+    }
 }
