@@ -2,13 +2,15 @@
 //!
 //! A model qualifies when its optimised plan is an aggregate over one append-only
 //! canonical table, with only projections, filters and aliases between the table and the
-//! aggregate, every aggregate one of `count`, `sum`, `min`, `max` and `avg` (no
-//! `DISTINCT`, `FILTER` or `ORDER BY` inside it), no function whose result can change
-//! from one call to the next (`now()`, `random()`), and only renames above it. Such a
-//! model is kept as a *state*: per group, each aggregate's partial value (`avg` as its
-//! sum and count). New rows are aggregated on their own into a partial state, merged
-//! with the old one by group (counts and sums added, minima and maxima compared), and
-//! the model's rows are the finished state. Any other model is recomputed in full.
+//! aggregate, every aggregate one of `count`, `count(distinct …)`, `sum`, `min`, `max`
+//! and `avg` (no other `DISTINCT`, no `FILTER` or `ORDER BY` inside it), no function
+//! whose result can change from one call to the next (`now()`, `random()`), and only
+//! renames above it. Such a model is kept as a *state*: per group, each aggregate's
+//! partial value (`avg` as its sum and count), and for each `count(distinct x)` the set
+//! of distinct `(group, x)`. New rows are aggregated on their own into a partial state,
+//! merged with the old one by group (counts and sums added, minima and maxima compared,
+//! sets united), and the model's rows are the finished state. Any other model is
+//! recomputed in full.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,6 +39,8 @@ enum Kind {
     Min,
     Max,
     Avg,
+    /// `count(distinct x)`: counted from its set of distinct values.
+    CountDistinct,
 }
 
 /// Where a column of the model comes from.
@@ -67,6 +71,8 @@ pub struct Incremental {
     schema: SchemaRef,
     /// The state: grouping columns `__g<i>`, then each aggregate's partial columns.
     state: Vec<RecordBatch>,
+    /// Per `count(distinct x)` aggregate (by index): the distinct `(__g…, __v)` rows.
+    sets: HashMap<usize, Vec<RecordBatch>>,
     /// Partitions of the sessions that merge and finish states.
     target_partitions: usize,
 }
@@ -112,12 +118,15 @@ impl Incremental {
                 return Err(format!("`{e}` is not a plain aggregate"));
             };
             let p = &f.params;
-            if p.distinct || p.filter.is_some() || !p.order_by.is_empty() {
+            let name = f.func.name().to_ascii_lowercase();
+            let counts_distinct = p.distinct && name == "count" && p.args.len() == 1;
+            if (p.distinct && !counts_distinct) || p.filter.is_some() || !p.order_by.is_empty() {
                 return Err(format!(
                     "`{e}` has DISTINCT, FILTER or ORDER BY, which a merge cannot keep"
                 ));
             }
-            let kind = match f.func.name().to_ascii_lowercase().as_str() {
+            let kind = match name.as_str() {
+                "count" if counts_distinct => Kind::CountDistinct,
                 "count" => Kind::Count,
                 "sum" => Kind::Sum,
                 "min" => Kind::Min,
@@ -151,6 +160,7 @@ impl Incremental {
             outputs,
             schema: Arc::new(plan.schema().as_arrow().clone()),
             state: Vec::new(),
+            sets: HashMap::new(),
             target_partitions,
         })
     }
@@ -163,6 +173,7 @@ impl Incremental {
     /// Computes the state over the whole table in `ctx` and returns the model's rows.
     pub async fn rebuild(&mut self, ctx: &SessionContext) -> Result<Vec<RecordBatch>> {
         self.state = self.partial(ctx, self.input.clone()).await?;
+        self.sets = self.distinct_sets(ctx, &self.input).await?;
         self.finish().await
     }
 
@@ -177,9 +188,14 @@ impl Incremental {
             return self.finish().await;
         }
         let input = self.input_over(rows)?;
-        let partial = self.partial(ctx, input).await?;
+        let partial = self.partial(ctx, input.clone()).await?;
+        let sets = self.distinct_sets(ctx, &input).await?;
         let merged = self.merge(partial).await?;
         self.state = merged;
+        for (j, new) in sets {
+            let old = self.sets.remove(&j).unwrap_or_default();
+            self.sets.insert(j, union_distinct(old, new).await?);
+        }
         self.finish().await
     }
 
@@ -231,6 +247,8 @@ impl Incremental {
                     );
                     state.push(count(arg).alias(format!("__a{j}_c")));
                 }
+                // Counted from its set when finished.
+                Kind::CountDistinct => {}
                 _ => state.push(e.clone().alias(format!("__a{j}"))),
             }
         }
@@ -238,6 +256,32 @@ impl Incremental {
             .aggregate(group, state)?
             .build()?;
         Ok(ctx.execute_logical_plan(plan).await?.collect().await?)
+    }
+
+    /// For each `count(distinct x)`: the distinct `(group, x)` rows of `input`.
+    async fn distinct_sets(
+        &self,
+        ctx: &SessionContext,
+        input: &LogicalPlan,
+    ) -> Result<HashMap<usize, Vec<RecordBatch>>> {
+        let mut sets = HashMap::new();
+        for (j, (kind, e)) in self.aggs.iter().enumerate() {
+            if *kind != Kind::CountDistinct {
+                continue;
+            }
+            let Expr::AggregateFunction(f) = e else {
+                unreachable!("checked in analyse")
+            };
+            let mut keys: Vec<Expr> = (self.group.iter().enumerate())
+                .map(|(i, g)| g.clone().alias(format!("__g{i}")))
+                .collect();
+            keys.push(f.params.args[0].clone().alias("__v"));
+            let plan = LogicalPlanBuilder::from(input.clone())
+                .aggregate(keys, Vec::<Expr>::new())?
+                .build()?;
+            sets.insert(j, ctx.execute_logical_plan(plan).await?.collect().await?);
+        }
+        Ok(sets)
     }
 
     /// A session for merging and finishing states.
@@ -280,7 +324,7 @@ impl Incremental {
                 .and_then(|d| d.parse().ok())
                 .ok_or_else(|| Error::Internal(format!("state column {name}")))?;
             let merge = match self.aggs[j].0 {
-                Kind::Count | Kind::Sum | Kind::Avg => "sum",
+                Kind::Count | Kind::Sum | Kind::Avg | Kind::CountDistinct => "sum",
                 Kind::Min => "min",
                 Kind::Max => "max",
             };
@@ -306,22 +350,68 @@ impl Incremental {
             "state",
             Arc::new(MemTable::try_new(schema, vec![self.state.clone()])?),
         )?;
+        // Each distinct count, per group, joined to the state on the grouping columns
+        // (NULL matching NULL, as grouping does).
+        let mut from = "state".to_string();
+        let mut joined = std::collections::HashSet::new();
+        for (j, set) in &self.sets {
+            let Some(schema) = set.first().map(RecordBatch::schema) else {
+                continue;
+            };
+            joined.insert(*j);
+            let name = format!("set{j}");
+            ctx.register_table(
+                &name,
+                Arc::new(MemTable::try_new(schema, vec![set.clone()])?),
+            )?;
+            let keys: Vec<String> = (0..self.group.len())
+                .map(|i| quote(&format!("__g{i}")))
+                .collect();
+            let counted = format!(
+                "(select {keys}{comma} count(__v) as {c} from {name}{group_by})",
+                keys = keys.join(", "),
+                comma = if keys.is_empty() { "" } else { "," },
+                c = quote(&format!("__a{j}")),
+                group_by = if keys.is_empty() {
+                    String::new()
+                } else {
+                    format!(" group by {}", keys.join(", "))
+                },
+            );
+            let on: Vec<String> = keys
+                .iter()
+                .map(|k| format!("state.{k} is not distinct from d{j}.{k}"))
+                .collect();
+            from = if on.is_empty() {
+                format!("{from} cross join {counted} d{j}")
+            } else {
+                format!("{from} left join {counted} d{j} on {}", on.join(" and "))
+            };
+        }
         let select: Vec<String> = (self.outputs.iter())
             .map(|(name, slot)| {
                 let value = match *slot {
-                    Slot::Group(i) => quote(&format!("__g{i}")),
                     Slot::Agg(j) if self.aggs[j].0 == Kind::Avg => format!(
-                        "case when {c} = 0 then null else {s} / cast({c} as double) end",
+                        "case when state.{c} = 0 then null else state.{s} / cast(state.{c} as double) end",
                         s = quote(&format!("__a{j}_s")),
                         c = quote(&format!("__a{j}_c")),
                     ),
-                    Slot::Agg(j) => quote(&format!("__a{j}")),
+                    Slot::Agg(j)
+                        if self.aggs[j].0 == Kind::CountDistinct && !joined.contains(&j) =>
+                    {
+                        "cast(0 as bigint)".to_string()
+                    }
+                    Slot::Agg(j) if self.aggs[j].0 == Kind::CountDistinct => {
+                        format!("coalesce(d{j}.{c}, 0)", c = quote(&format!("__a{j}")))
+                    }
+                    Slot::Agg(j) => format!("state.{}", quote(&format!("__a{j}"))),
+                    Slot::Group(i) => format!("state.{}", quote(&format!("__g{i}"))),
                 };
                 format!("{value} as {}", quote(name))
             })
             .collect();
         let batches = ctx
-            .sql(&format!("select {} from state", select.join(", ")))
+            .sql(&format!("select {} from {from}", select.join(", ")))
             .await?
             .collect()
             .await?;
@@ -330,6 +420,39 @@ impl Incremental {
             .map(|b| conform(b, &self.schema).map_err(Error::from))
             .collect()
     }
+}
+
+/// The optimised plan of `sql` in `ctx` as [`Incremental::analyse`] reads it: without
+/// the rewrite of a single `count(distinct …)` into nested aggregates, which would hide
+/// the one aggregate over the table.
+pub async fn plan(ctx: &SessionContext, sql: &str) -> datafusion::error::Result<LogicalPlan> {
+    let state = ctx.state();
+    let rules: Vec<_> = (state.optimizers().iter())
+        .filter(|r| r.name() != "single_distinct_aggregation_to_group_by")
+        .cloned()
+        .collect();
+    let state = datafusion::execution::SessionStateBuilder::new_from_existing(state)
+        .with_optimizer_rules(rules)
+        .build();
+    let plan = state.create_logical_plan(sql).await?;
+    state.optimize(&plan)
+}
+
+/// The distinct rows of `old` and `new` together.
+async fn union_distinct(old: Vec<RecordBatch>, new: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
+    let Some(schema) = new.first().or(old.first()).map(RecordBatch::schema) else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<RecordBatch> = (old.iter().chain(&new))
+        .map(|b| conform(b, &schema))
+        .collect::<datafusion::error::Result<_>>()?;
+    let ctx = SessionContext::new();
+    ctx.register_table("rows", Arc::new(MemTable::try_new(schema, vec![rows])?))?;
+    Ok(ctx
+        .sql("select distinct * from rows")
+        .await?
+        .collect()
+        .await?)
 }
 
 /// `name` as a quoted SQL identifier.

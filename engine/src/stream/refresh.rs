@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::lake::{Committed, Lake};
 use crate::pipeline::{self, Materialized, Pipeline, RunReport, model_error, publish};
 use crate::store::{ModelStore, RefreshMode};
-use crate::stream::incremental::{Incremental, States};
+use crate::stream::incremental::{self, Incremental, States};
 
 /// What one refresh did.
 #[derive(Debug, Clone, Default)]
@@ -105,7 +105,11 @@ impl Refresher {
             let plan = df
                 .into_optimized_plan()
                 .map_err(|e| model_error(model, e))?;
-            match Incremental::analyse(&plan, target_partitions) {
+            let analysed = match incremental::plan(&self.ctx, &model.sql).await {
+                Ok(plan) => Incremental::analyse(&plan, target_partitions),
+                Err(e) => Err(format!("cannot plan it for analysis: {e}")),
+            };
+            match analysed {
                 Ok(state) => {
                     tracing::info!(model = %model.name, table = state.table.name(), "refreshed incrementally");
                     self.states.insert(model.name.clone(), state);
