@@ -27,6 +27,21 @@ pub struct Refreshed {
     pub tables: BTreeSet<String>,
     /// The refreshed table models, in order, with their mode.
     pub models: Vec<(RunReport, RefreshMode)>,
+    /// Slow models whose turn was put off (see [`defer`]).
+    pub deferred: Vec<String>,
+}
+
+/// A model recomputed in full that took longer than this (seconds) to refresh ...
+const SLOW_SECONDS: f64 = 1.0;
+/// ... waits this many times its refresh time after its last refresh before the next.
+const SLOW_WAIT: f64 = 4.0;
+
+/// Whether a model that took `last_seconds` to refresh, `since` ago, waits: a slow model
+/// is refreshed at most a fifth of the time, so that the fast ones behind it in the
+/// queue (and the incremental ones) stay fresh after every commit. It catches up later
+/// with what came meanwhile.
+pub fn defer(last_seconds: f64, since: Duration) -> bool {
+    last_seconds > SLOW_SECONDS && since.as_secs_f64() < last_seconds * SLOW_WAIT
 }
 
 /// The versions of the canonical tables registered, by table name.
@@ -54,6 +69,10 @@ pub struct Refresher {
     states: States,
     /// Why each other table model is recomputed in full.
     full: HashMap<String, String>,
+    /// Each table model's last refresh: how long it took and when it ended.
+    timings: HashMap<String, (f64, std::time::Instant)>,
+    /// Slow models whose refresh was put off.
+    deferred: BTreeSet<String>,
 }
 
 impl Refresher {
@@ -82,6 +101,8 @@ impl Refresher {
             lost: HashSet::new(),
             states: HashMap::new(),
             full: HashMap::new(),
+            timings: HashMap::new(),
+            deferred: BTreeSet::new(),
         };
         refresher.classify(config.target_partitions()).await?;
         Ok(refresher)
@@ -212,7 +233,7 @@ impl Refresher {
 
     /// Whether commits wait to be taken in.
     pub fn is_dirty(&self) -> bool {
-        !self.dirty.is_empty()
+        !self.dirty.is_empty() || !self.deferred.is_empty()
     }
 
     /// Refreshes the models downstream of the tables changed since the last refresh,
@@ -248,9 +269,21 @@ impl Refresher {
             out.tables.insert(table.name().to_string());
         }
         for model in &self.pipeline.models {
-            if !model.reads.iter().any(|t| changed.contains(t)) {
+            let due = self.deferred.contains(&model.name);
+            if !due && !model.reads.iter().any(|t| changed.contains(t)) {
                 continue;
             }
+            let recomputed =
+                model.materialized == Materialized::Table && !self.states.contains_key(&model.name);
+            if recomputed
+                && let Some((seconds, ended)) = self.timings.get(&model.name)
+                && defer(*seconds, ended.elapsed())
+            {
+                self.deferred.insert(model.name.clone());
+                out.deferred.push(model.name.clone());
+                continue;
+            }
+            self.deferred.remove(&model.name);
             changed.insert(model.name.clone());
             let started = std::time::Instant::now();
             if let Some(state) = self.states.get_mut(&model.name) {
@@ -272,6 +305,9 @@ impl Refresher {
             )
             .await?
             {
+                let ended = std::time::Instant::now();
+                self.timings
+                    .insert(model.name.clone(), (report.seconds, ended));
                 out.models.push((report, RefreshMode::Full));
             }
         }

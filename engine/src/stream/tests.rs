@@ -520,3 +520,14 @@ async fn count_distinct_is_kept_incrementally() {
         r#"[("workers", Text("4")), ("total", Float(480.0))]"#
     );
 }
+
+#[test]
+fn a_slow_model_waits_four_times_its_refresh_time() {
+    use crate::stream::refresh::defer;
+    use std::time::Duration;
+    // Fast models (up to 1 s) never wait.
+    assert!(!defer(0.9, Duration::ZERO));
+    // A 3 s model waits 12 s after its last refresh, then goes.
+    assert!(defer(3.0, Duration::from_secs(11)));
+    assert!(!defer(3.0, Duration::from_secs(12)));
+}
