@@ -13,6 +13,10 @@
 //!   consumer configured like skillbrain's fetches batches (max messages, expiry) and
 //!   acknowledges them the same way, with no lake; prints messages/s and the time split
 //!   between fetching and acknowledging.
+//! - `loadgen steady` and `loadgen refresh` (in `steady.rs`, for `bench/freshness.sh`):
+//!   an open-loop push at a steady rate with a freshness probe on a model and a score
+//!   probe on the live SSE stream; one batch on an idle server and each model's refresh
+//!   time after it; `loadgen idle` waits until the server refreshes nothing.
 //!
 //! Rows come from a template NDJSON file (`skillbrain generate --format ndjson`'s
 //! `assessment_results.ndjson`): each generated row is a template row with a fresh
@@ -27,12 +31,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
+mod steady;
+
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first().cloned() else {
-        eprintln!("usage: loadgen http|sink|nats --key value ...");
+        eprintln!("usage: loadgen http|sink|nats|drain|steady|refresh|idle --key value ...");
         std::process::exit(2);
     };
     let opts = Opts::parse(&args[1..]);
@@ -41,6 +47,9 @@ fn main() {
         "sink" => sink(&opts),
         "nats" => nats(&opts),
         "drain" => drain(&opts),
+        "steady" => steady::steady(&opts),
+        "refresh" => steady::refresh(&opts),
+        "idle" => steady::idle(&opts),
         _ => Err(format!("unknown command {cmd}").into()),
     };
     if let Err(e) = result {
