@@ -54,6 +54,9 @@ pub struct StreamConfig {
     pub retention_hours: u64,
     /// Files of model tables are kept this long after no longer being current (minutes).
     pub model_retention_minutes: u64,
+    /// A model recomputed in full whose refresh takes longer than this (seconds) waits
+    /// four times its refresh time between refreshes.
+    pub slow_model_seconds: f64,
 }
 
 /// The pseudonymisation secret: inline, or in a file (the file wins when both are set).

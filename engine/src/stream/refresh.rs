@@ -31,17 +31,15 @@ pub struct Refreshed {
     pub deferred: Vec<String>,
 }
 
-/// A model recomputed in full that took longer than this (seconds) to refresh ...
-const SLOW_SECONDS: f64 = 1.0;
-/// ... waits this many times its refresh time after its last refresh before the next.
+/// A slow model waits this many times its refresh time after its last refresh.
 const SLOW_WAIT: f64 = 4.0;
 
-/// Whether a model that took `last_seconds` to refresh, `since` ago, waits: a slow model
-/// is refreshed at most a fifth of the time, so that the fast ones behind it in the
-/// queue (and the incremental ones) stay fresh after every commit. It catches up later
-/// with what came meanwhile.
-pub fn defer(last_seconds: f64, since: Duration) -> bool {
-    last_seconds > SLOW_SECONDS && since.as_secs_f64() < last_seconds * SLOW_WAIT
+/// Whether a model recomputed in full that took `last_seconds` to refresh, `since` ago,
+/// waits: one slower than `slow_seconds` is refreshed at most a fifth of the time, so
+/// that the others behind it in the queue stay fresh after every commit. It catches up
+/// later with what came meanwhile.
+pub fn defer(last_seconds: f64, since: Duration, slow_seconds: f64) -> bool {
+    last_seconds > slow_seconds && since.as_secs_f64() < last_seconds * SLOW_WAIT
 }
 
 /// The versions of the canonical tables registered, by table name.
@@ -73,6 +71,8 @@ pub struct Refresher {
     timings: HashMap<String, (f64, std::time::Instant)>,
     /// Slow models whose refresh was put off.
     deferred: BTreeSet<String>,
+    /// What counts as slow (seconds), `stream.slow_model_seconds`.
+    slow_seconds: f64,
 }
 
 impl Refresher {
@@ -103,6 +103,7 @@ impl Refresher {
             full: HashMap::new(),
             timings: HashMap::new(),
             deferred: BTreeSet::new(),
+            slow_seconds: config.stream.slow_model_seconds,
         };
         refresher.classify(config.target_partitions()).await?;
         Ok(refresher)
@@ -277,7 +278,7 @@ impl Refresher {
                 model.materialized == Materialized::Table && !self.states.contains_key(&model.name);
             if recomputed
                 && let Some((seconds, ended)) = self.timings.get(&model.name)
-                && defer(*seconds, ended.elapsed())
+                && defer(*seconds, ended.elapsed(), self.slow_seconds)
             {
                 self.deferred.insert(model.name.clone());
                 out.deferred.push(model.name.clone());

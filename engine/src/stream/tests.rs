@@ -525,9 +525,9 @@ async fn count_distinct_is_kept_incrementally() {
 fn a_slow_model_waits_four_times_its_refresh_time() {
     use crate::stream::refresh::defer;
     use std::time::Duration;
-    // Fast models (up to 1 s) never wait.
-    assert!(!defer(0.9, Duration::ZERO));
+    // Models up to the threshold (2.5 s here) never wait.
+    assert!(!defer(2.4, Duration::ZERO, 2.5));
     // A 3 s model waits 12 s after its last refresh, then goes.
-    assert!(defer(3.0, Duration::from_secs(11)));
-    assert!(!defer(3.0, Duration::from_secs(12)));
+    assert!(defer(3.0, Duration::from_secs(11), 2.5));
+    assert!(!defer(3.0, Duration::from_secs(12), 2.5));
 }
