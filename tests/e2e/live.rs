@@ -433,3 +433,42 @@ fn a_pushed_assessment_shows_in_the_incremental_model_without_a_run() {
         }
     }
 }
+
+#[test]
+fn a_server_over_models_just_computed_does_not_compute_them_again() {
+    // The shared city was ingested and `run`: each model table records the versions of
+    // the canonical tables it reflects, which are the tables' current versions.
+    let city = crate::city::shared();
+    let args = city.global_args();
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server =
+        Server::start_with_env(BIN, &refs, &[("SKILLBRAIN_LOG", "warn,buoyant_kernel=off")]);
+    // A refresh at start would have replaced the first models within this time.
+    std::thread::sleep(Duration::from_secs(3));
+    let (status, _, body) = get(&format!("{}/v1/models", server.base), &[]);
+    assert_eq!(status, 200, "{body}");
+    let models: Value = serde_json::from_str(&body).unwrap();
+    let models = models["models"].as_array().unwrap();
+    assert!(models.len() >= 17, "{models:#?}");
+    for m in models {
+        // An incremental model's state is built at start (and published with it).
+        if m["refresh_mode"] == "incremental" {
+            continue;
+        }
+        // Read back from the lake: no refresh time of this process.
+        assert_eq!(
+            m["refresh_seconds"],
+            json!(0.0),
+            "{} was computed again",
+            m["name"]
+        );
+        let sources = m["source_versions"].as_object().unwrap();
+        assert_eq!(
+            sources.len(),
+            9,
+            "{} without its source versions: {m}",
+            m["name"]
+        );
+        assert!(sources["assessment_results"].as_i64().unwrap() >= 1, "{m}");
+    }
+}

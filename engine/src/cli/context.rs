@@ -64,10 +64,24 @@ impl Context {
 
     /// Refreshes every model and publishes it to the store.
     pub async fn run_models(&self, progress: bool) -> Result<Vec<RunReport>> {
+        // Read before the session: one process writes a lake, so they are the ones the
+        // session registers.
+        let versions = self.lake.canonical_versions().await?;
         let ctx = self.session().await?;
         self.pipeline
-            .run(&ctx, &self.lake, &self.store, progress)
+            .run(&ctx, &self.lake, &self.store, progress, &versions)
             .await
+    }
+
+    /// Whether every table model was loaded with source versions equal to the canonical
+    /// tables' current versions (nothing to refresh).
+    pub async fn store_is_current(&self) -> Result<bool> {
+        let versions = self.lake.canonical_versions().await?;
+        Ok(self.table_models().all(|m| {
+            self.store
+                .get(&m.name)
+                .is_some_and(|s| s.source_versions == versions)
+        }))
     }
 
     /// Refreshes every model from the canonical tables as they were at `at`, and
@@ -75,7 +89,10 @@ impl Context {
     pub async fn replay(&self, at: crate::lake::AsOf) -> Result<Vec<RunReport>> {
         let ctx = self.session().await?;
         self.lake.register_as_of(&ctx, at).await?;
-        self.pipeline.run(&ctx, &self.lake, &self.store, true).await
+        let unknown = std::collections::BTreeMap::new();
+        self.pipeline
+            .run(&ctx, &self.lake, &self.store, true, &unknown)
+            .await
     }
 
     /// Plans every model, then runs the declared tests of every materialised model.
@@ -121,6 +138,7 @@ impl Context {
         for model in self.table_models() {
             if let Some((version, schema, batches)) = self.lake.read_model(&model.name).await? {
                 let schema = batches.first().map_or(schema, |b| b.schema());
+                let source_versions = self.lake.model_source_versions(&model.name).await?;
                 let refreshed_at = chrono::Utc::now();
                 self.store.publish(ModelSnapshot {
                     name: model.name.clone(),
@@ -129,7 +147,7 @@ impl Context {
                     version,
                     refreshed_at,
                     refresh_mode: Default::default(),
-                    source_versions: Default::default(),
+                    source_versions,
                     refresh_seconds: 0.0,
                     schema,
                     batches,

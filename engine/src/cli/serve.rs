@@ -31,10 +31,13 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let loaded = ctx.load_store().await?;
     let tables = ctx.table_models().count();
-    let fresh = loaded < tables;
-    if fresh {
+    let computed = loaded < tables;
+    if computed {
         ctx.run_models(false).await?;
     }
+    // Models read back from the lake are refreshed once at the start, unless they
+    // reflect the tables as they are.
+    let fresh = computed || ctx.store_is_current().await?;
     let restored = stream::boards::restore(&ctx.lake)
         .await
         .context("cannot rebuild the live competition boards from the lake")?;

@@ -15,7 +15,7 @@ mod keys;
 mod quarantine;
 mod stream;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
@@ -26,7 +26,7 @@ use deltalake::DeltaTable;
 use deltalake::kernel::Transaction;
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::protocol::SaveMode;
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use skillbrain_connectors::Table;
 use url::Url;
 
@@ -66,6 +66,9 @@ impl std::fmt::Display for AsOf {
         }
     }
 }
+
+/// The commit metadata key of a model table's source versions.
+const SOURCE_VERSIONS: &str = "skillbrain.source_versions";
 
 /// The most rows a [`Committed`] announcement carries.
 pub const COMMITTED_ROWS: usize = 1_000_000;
@@ -430,11 +433,14 @@ impl Lake {
     }
 
     /// Replaces a model's materialised table with `batches`; returns the new version.
+    /// `source_versions` (the version of each canonical table the rows reflect, when
+    /// known) is kept in the commit, for [`Lake::model_source_versions`].
     pub async fn write_model(
         &self,
         name: &str,
         schema: SchemaRef,
         batches: Vec<RecordBatch>,
+        source_versions: &BTreeMap<String, i64>,
     ) -> Result<i64> {
         let table = self.load(&self.model_url(name)?).await?;
         let batches = if batches.is_empty() {
@@ -442,12 +448,43 @@ impl Lake {
         } else {
             batches
         };
+        let mut props = CommitProperties::default();
+        if !source_versions.is_empty() {
+            props = props.with_metadata([(
+                SOURCE_VERSIONS.to_string(),
+                serde_json::json!(source_versions),
+            )]);
+        }
         let written = table
             .write(batches)
             .with_save_mode(SaveMode::Overwrite)
             .with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite)
+            .with_commit_properties(props)
             .await?;
         Ok(version_of(&written))
+    }
+
+    /// The source versions recorded with a model's current version (empty when none
+    /// were, or the model was never materialised).
+    pub async fn model_source_versions(&self, name: &str) -> Result<BTreeMap<String, i64>> {
+        let table = self.load(&self.model_url(name)?).await?;
+        if table.version().is_none() {
+            return Ok(BTreeMap::new());
+        }
+        let latest = table.history(Some(1)).next().await.transpose()?;
+        Ok(latest
+            .and_then(|commit| commit.info.get(SOURCE_VERSIONS).cloned())
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default())
+    }
+
+    /// The current version of every canonical table, by name.
+    pub async fn canonical_versions(&self) -> Result<BTreeMap<String, i64>> {
+        let mut out = BTreeMap::new();
+        for table in Table::ALL {
+            out.insert(table.name().to_string(), self.version(table).await?);
+        }
+        Ok(out)
     }
 
     /// Reads a model's materialised table: its version and rows, or `None` if the model

@@ -63,19 +63,22 @@ impl Pipeline {
     /// Refreshes every model in order: runs its SQL in `ctx` (which must hold the source
     /// tables), writes the result to the lake, makes it readable downstream and publishes
     /// it to `store`.
+    /// `source_versions`: the version of each canonical table registered in `ctx`, when
+    /// known, kept with each model.
     pub async fn run(
         &self,
         ctx: &SessionContext,
         lake: &Lake,
         store: &ModelStore,
         progress: bool,
+        source_versions: &BTreeMap<String, i64>,
     ) -> Result<Vec<RunReport>> {
         let bar = bar(self.models.len(), progress);
         bar.set_prefix("models");
         let mut reports = Vec::with_capacity(self.models.len());
         for model in &self.models {
             bar.set_message(model.name.clone());
-            if let Some(report) = refresh_full(ctx, lake, store, model, &BTreeMap::new()).await? {
+            if let Some(report) = refresh_full(ctx, lake, store, model, source_versions).await? {
                 reports.push(report);
             }
             bar.inc(1);
@@ -215,7 +218,12 @@ pub(crate) async fn publish(
 ) -> Result<RunReport> {
     let query_seconds = started.elapsed().as_secs_f64();
     let version = lake
-        .write_model(&model.name, schema.clone(), batches.clone())
+        .write_model(
+            &model.name,
+            schema.clone(),
+            batches.clone(),
+            &source_versions,
+        )
         .await?;
     replace_table(ctx, &model.name, &batches, schema.clone())?;
     let snapshot = ModelSnapshot {

@@ -149,7 +149,7 @@ async fn recompute(ctx: &Context) -> ModelStore {
     let store = ModelStore::new();
     let session = ctx.session().await.unwrap();
     ctx.pipeline
-        .run(&session, &ctx.lake, &store, false)
+        .run(&session, &ctx.lake, &store, false, &Default::default())
         .await
         .unwrap();
     store
