@@ -175,27 +175,6 @@ def load_duckdb_versions(dirname, models, paths):
     return out
 
 
-def order(models):
-    """Dependency order: a model after every model it reads (names after FROM or JOIN).
-
-    (`duckdb_models.order` counts any word that is a model's name, so a column alias
-    such as talent_stock's `high_skill_share` reads as a dependency and makes a cycle.)
-    """
-    deps = {}
-    for name, sql in models.items():
-        body = "\n".join(l.split("--")[0] for l in sql.splitlines())
-        read = set(re.findall(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", body.lower()))
-        deps[name] = {m for m in models if m != name and m in read}
-    done, out = set(), []
-    while len(out) < len(models):
-        ready = sorted(n for n in models if n not in done and deps[n] <= done)
-        if not ready:
-            raise SystemExit("cycle among models: " + ", ".join(sorted(set(models) - done)))
-        out += ready
-        done |= set(ready)
-    return out
-
-
 def model_paths(queries):
     paths = {}
     for path in sorted(glob.glob(os.path.join(queries, "**", "*.sql"), recursive=True)):
@@ -373,7 +352,7 @@ def main():
     paths = model_paths(args.queries)
     versions = load_duckdb_versions(args.duckdb_sql, models, paths)
     duck_sql = {n: versions[n][0] if n in versions else sql for n, sql in models.items()}
-    names = order(duck_sql)
+    names = duckdb_models.order(duck_sql)
     materialised = [n for n in names if duckdb_models.header(models[n], "materialized") != "view"]
     wanted = set(args.models.split(",")) if args.models else None
     if wanted and wanted - set(models):

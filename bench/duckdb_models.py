@@ -47,7 +47,7 @@ def order(models):
     while len(out) < len(models):
         ready = sorted(n for n in models if n not in done and deps[n] <= done)
         if not ready:
-            raise SystemExit("cycle among models")
+            raise SystemExit("cycle among models: " + ", ".join(sorted(set(models) - done)))
         out += ready
         done |= set(ready)
     return out

@@ -12,8 +12,9 @@
 //!
 //! # Layout
 //! - `mod.rs`: [`Format`], [`GenerateOptions`], [`GenerateSummary`], [`generate`].
-//! - `rng.rs`: the seeded generator (xoshiro256** with SplitMix64 seeding), one stream
-//!   per kind of thing and item, so each table can be re-derived independently.
+//! - [`rng`]: the seeded generator (xoshiro256** with SplitMix64 seeding), one stream
+//!   per kind of thing and item, so each table can be re-derived independently; public
+//!   for the engine's simulated competition.
 //! - `time.rs`: the fixed time frame (2024-01-01 to 2026-10-31 UTC) and RFC 3339 text.
 //! - `profile.rs`: what makes the city Wenzhou-like (district sizes and skill, industries,
 //!   occupations' positions and tightness, names).
@@ -29,7 +30,7 @@ mod competition;
 mod demand;
 mod people;
 mod profile;
-mod rng;
+pub mod rng;
 mod sink;
 mod text;
 mod time;

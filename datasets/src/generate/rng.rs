@@ -6,7 +6,7 @@
 //! others, in any order, and still agree with them.
 
 /// The SplitMix64 finaliser: a bijection on `u64` that scrambles every bit.
-pub(crate) fn mix64(mut z: u64) -> u64 {
+pub fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -14,7 +14,7 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
 }
 
 /// A stable 64-bit hash of a string (FNV-1a, then mixed).
-pub(crate) fn hash_str(s: &str) -> u64 {
+pub fn hash_str(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in s.bytes() {
         h ^= u64::from(b);
@@ -25,13 +25,13 @@ pub(crate) fn hash_str(s: &str) -> u64 {
 
 /// xoshiro256**: fast, small state, good statistical quality.
 #[derive(Debug, Clone)]
-pub(crate) struct Rng {
+pub struct Rng {
     s: [u64; 4],
 }
 
 impl Rng {
     /// A generator seeded from one number (the state is expanded with SplitMix64).
-    pub(crate) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         let mut x = seed;
         let mut s = [0u64; 4];
         for slot in &mut s {
@@ -42,12 +42,12 @@ impl Rng {
     }
 
     /// The generator for item `index` of stream `stream` in the run seeded with `seed`.
-    pub(crate) fn stream(seed: u64, stream: u64, index: u64) -> Self {
+    pub fn stream(seed: u64, stream: u64, index: u64) -> Self {
         Rng::new(mix64(mix64(mix64(seed) ^ stream) ^ index))
     }
 
     /// The next 64 random bits.
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
         let t = self.s[1] << 17;
         self.s[2] ^= self.s[0];
@@ -60,12 +60,12 @@ impl Rng {
     }
 
     /// Uniform in [0, 1), 53 bits of precision.
-    pub(crate) fn uniform(&mut self) -> f64 {
+    pub fn uniform(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// Uniform integer in [lo, hi); `lo` when the range is empty.
-    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
         if hi <= lo {
             return lo;
         }
@@ -74,41 +74,41 @@ impl Rng {
     }
 
     /// Uniform index into a slice of length `len` (> 0).
-    pub(crate) fn index(&mut self, len: usize) -> usize {
+    pub fn index(&mut self, len: usize) -> usize {
         self.range(0, len as u64) as usize
     }
 
     /// Uniform real in [lo, hi).
-    pub(crate) fn range_f64(&mut self, lo: f64, hi: f64) -> f64 {
+    pub fn range_f64(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.uniform()
     }
 
     /// `true` with probability `p`.
-    pub(crate) fn chance(&mut self, p: f64) -> bool {
+    pub fn chance(&mut self, p: f64) -> bool {
         self.uniform() < p
     }
 
     /// Standard normal (Box–Muller; the second value is discarded to keep the state small).
-    pub(crate) fn normal(&mut self) -> f64 {
+    pub fn normal(&mut self) -> f64 {
         let u1 = 1.0 - self.uniform(); // (0, 1]
         let u2 = self.uniform();
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
     /// Normal with the given mean and standard deviation.
-    pub(crate) fn normal_with(&mut self, mean: f64, sd: f64) -> f64 {
+    pub fn normal_with(&mut self, mean: f64, sd: f64) -> f64 {
         mean + sd * self.normal()
     }
 
     /// Standard logistic (used for ordered-logit draws).
-    pub(crate) fn logistic(&mut self) -> f64 {
+    pub fn logistic(&mut self) -> f64 {
         let u = self.uniform().clamp(1e-12, 1.0 - 1e-12);
         (u / (1.0 - u)).ln()
     }
 
     /// An index drawn with probability proportional to `weights` (non-negative; if they
     /// sum to 0 the draw is uniform).
-    pub(crate) fn weighted(&mut self, weights: &[f64]) -> usize {
+    pub fn weighted(&mut self, weights: &[f64]) -> usize {
         let total: f64 = weights.iter().sum();
         if total <= 0.0 {
             return self.index(weights.len().max(1));
@@ -124,7 +124,7 @@ impl Rng {
     }
 
     /// An element of `items` drawn with probability proportional to its weight.
-    pub(crate) fn weighted_pick<T: Copy>(&mut self, items: &[(T, f64)]) -> T {
+    pub fn weighted_pick<T: Copy>(&mut self, items: &[(T, f64)]) -> T {
         let mut x = self.uniform() * items.iter().map(|(_, w)| w).sum::<f64>();
         for (item, w) in items {
             if x < *w {
@@ -135,8 +135,16 @@ impl Rng {
         items[items.len() - 1].0
     }
 
+    /// Shuffles `items` in place (Fisher–Yates).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.index(i + 1);
+            items.swap(i, j);
+        }
+    }
+
     /// A uniformly chosen element of a non-empty slice.
-    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.index(items.len())]
     }
 }

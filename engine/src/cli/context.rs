@@ -64,10 +64,8 @@ impl Context {
 
     /// Refreshes every model and publishes it to the store.
     pub async fn run_models(&self, progress: bool) -> Result<Vec<RunReport>> {
-        // Read before the session: one process writes a lake, so they are the ones the
-        // session registers.
-        let versions = self.lake.canonical_versions().await?;
-        let ctx = self.session().await?;
+        let (ctx, versions) =
+            pipeline::session_with_versions(&self.config, &self.lake, &self.reference).await?;
         self.pipeline
             .run(&ctx, &self.lake, &self.store, progress, &versions)
             .await
@@ -136,21 +134,19 @@ impl Context {
     pub async fn load_store(&self) -> Result<usize> {
         let mut loaded = 0;
         for model in self.table_models() {
-            if let Some((version, schema, batches)) = self.lake.read_model(&model.name).await? {
-                let schema = batches.first().map_or(schema, |b| b.schema());
-                let source_versions = self.lake.model_source_versions(&model.name).await?;
-                let refreshed_at = chrono::Utc::now();
+            if let Some(stored) = self.lake.read_model(&model.name).await? {
+                let schema = (stored.batches.first()).map_or(stored.schema, |b| b.schema());
                 self.store.publish(ModelSnapshot {
                     name: model.name.clone(),
                     description: model.description.clone(),
                     grain: model.grain.clone(),
-                    version,
-                    refreshed_at,
+                    version: stored.version,
+                    refreshed_at: chrono::Utc::now(),
                     refresh_mode: Default::default(),
-                    source_versions,
+                    source_versions: stored.source_versions,
                     refresh_seconds: 0.0,
                     schema,
-                    batches,
+                    batches: stored.batches,
                 });
                 loaded += 1;
             }
@@ -171,9 +167,10 @@ impl Context {
     pub async fn sql(&self, query: &str) -> Result<Vec<RecordBatch>> {
         let ctx = self.session().await?;
         for model in self.table_models() {
-            if let Some((_, schema, batches)) = self.lake.read_model(&model.name).await? {
-                let schema = batches.first().map_or(schema, |b| b.schema());
-                let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
+            if let Some(stored) = self.lake.read_model(&model.name).await? {
+                let schema = (stored.batches.first()).map_or(stored.schema, |b| b.schema());
+                let table =
+                    datafusion::datasource::MemTable::try_new(schema, vec![stored.batches])?;
                 ctx.register_table(model.name.as_str(), Arc::new(table))?;
             }
         }

@@ -15,12 +15,10 @@
 //!   [`contestants_from_lake`].
 //! - `schedule.rs`: the venues, contestants, marking scheme, marks and pushes.
 //! - `client.rs`: the HTTP/1.1 `POST` each push is sent with.
-//! - `rng.rs`: the seeded random numbers.
 //! - `tests/`: the schedule's properties, the client's parsing, whole competitions
 //!   pushed to a server over TCP.
 
 mod client;
-mod rng;
 mod schedule;
 #[cfg(test)]
 mod tests;

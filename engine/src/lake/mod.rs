@@ -67,6 +67,20 @@ impl std::fmt::Display for AsOf {
     }
 }
 
+/// A model's materialised table as read back.
+#[derive(Debug, Clone)]
+pub struct StoredModel {
+    /// Its Delta version.
+    pub version: i64,
+    /// Its schema.
+    pub schema: SchemaRef,
+    /// Its rows.
+    pub batches: Vec<RecordBatch>,
+    /// The canonical table versions its rows reflect, as recorded when it was written
+    /// (empty when none were).
+    pub source_versions: BTreeMap<String, i64>,
+}
+
 /// The commit metadata key of a model table's source versions.
 const SOURCE_VERSIONS: &str = "skillbrain.source_versions";
 
@@ -368,6 +382,14 @@ impl Lake {
         Ok(version)
     }
 
+    /// Every row of a canonical table at its current version, with that version.
+    pub async fn read_table(&self, table: Table) -> Result<(i64, Vec<RecordBatch>)> {
+        let ctx = SessionContext::new();
+        let version = self.register_current(&ctx, table).await?;
+        let batches = ctx.table(table.name()).await?.collect().await?;
+        Ok((version, batches))
+    }
+
     /// Registers every canonical table with `ctx` as it was at `at`. A table that did not
     /// exist yet then is an error naming it.
     pub async fn register_as_of(&self, ctx: &SessionContext, at: AsOf) -> Result<()> {
@@ -423,18 +445,20 @@ impl Lake {
         Ok(metrics.files_deleted.len())
     }
 
-    /// Registers every canonical table with `ctx` under its name.
-    pub async fn register_canonical(&self, ctx: &SessionContext) -> Result<()> {
+    /// Registers every canonical table with `ctx` under its name, each at its current
+    /// version; returns those versions by table name.
+    pub async fn register_canonical(&self, ctx: &SessionContext) -> Result<BTreeMap<String, i64>> {
+        let mut versions = BTreeMap::new();
         for table in Table::ALL {
-            let provider = self.provider(&self.table_url(table.name())?, ctx).await?;
-            ctx.register_table(table.name(), provider)?;
+            let version = self.register_current(ctx, table).await?;
+            versions.insert(table.name().to_string(), version);
         }
-        Ok(())
+        Ok(versions)
     }
 
     /// Replaces a model's materialised table with `batches`; returns the new version.
     /// `source_versions` (the version of each canonical table the rows reflect, when
-    /// known) is kept in the commit, for [`Lake::model_source_versions`].
+    /// known) is kept in the commit, and read back by [`Lake::read_model`].
     pub async fn write_model(
         &self,
         name: &str,
@@ -464,20 +488,6 @@ impl Lake {
         Ok(version_of(&written))
     }
 
-    /// The source versions recorded with a model's current version (empty when none
-    /// were, or the model was never materialised).
-    pub async fn model_source_versions(&self, name: &str) -> Result<BTreeMap<String, i64>> {
-        let table = self.load(&self.model_url(name)?).await?;
-        if table.version().is_none() {
-            return Ok(BTreeMap::new());
-        }
-        let latest = table.history(Some(1)).next().await.transpose()?;
-        Ok(latest
-            .and_then(|commit| commit.info.get(SOURCE_VERSIONS).cloned())
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default())
-    }
-
     /// The current version of every canonical table, by name.
     pub async fn canonical_versions(&self) -> Result<BTreeMap<String, i64>> {
         let mut out = BTreeMap::new();
@@ -487,24 +497,30 @@ impl Lake {
         Ok(out)
     }
 
-    /// Reads a model's materialised table: its version and rows, or `None` if the model
-    /// was never materialised.
-    pub async fn read_model(
-        &self,
-        name: &str,
-    ) -> Result<Option<(i64, SchemaRef, Vec<RecordBatch>)>> {
-        let url = self.model_url(name)?;
-        let table = self.load(&url).await?;
+    /// Reads a model's materialised table: its version, rows and recorded source
+    /// versions, or `None` if the model was never materialised.
+    pub async fn read_model(&self, name: &str) -> Result<Option<StoredModel>> {
+        let table = self.load(&self.model_url(name)?).await?;
         if table.version().is_none() {
             return Ok(None);
         }
         let version = version_of(&table);
+        let latest = table.history(Some(1)).next().await.transpose()?;
+        let source_versions = latest
+            .and_then(|commit| commit.info.get(SOURCE_VERSIONS).cloned())
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
         let ctx = SessionContext::new();
-        let provider = self.provider(&url, &ctx).await?;
-        let df = ctx.read_table(provider)?;
+        table.update_datafusion_session(&ctx.state())?;
+        let df = ctx.read_table(table.table_provider().await?)?;
         let schema = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await?;
-        Ok(Some((version, schema, batches)))
+        Ok(Some(StoredModel {
+            version,
+            schema,
+            batches,
+            source_versions,
+        }))
     }
 }
 

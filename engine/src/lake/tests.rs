@@ -114,24 +114,24 @@ async fn a_model_is_overwritten_and_read_back_with_its_version() {
         .write_model("m", b.schema(), vec![b.clone()], &sources)
         .await
         .unwrap();
-    assert_eq!(lake.model_source_versions("m").await.unwrap(), sources);
+    let stored = lake.read_model("m").await.unwrap().unwrap();
+    assert_eq!(stored.source_versions, sources);
     let later: std::collections::BTreeMap<String, i64> = [("workers".to_string(), 4)].into();
     let v2 = lake
         .write_model("m", b.schema(), vec![b.slice(0, 1)], &later)
         .await
         .unwrap();
     assert_eq!(v2, v1 + 1);
-    let (version, _schema, batches) = lake.read_model("m").await.unwrap().unwrap();
-    assert_eq!(version, v2);
-    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
-    // The versions of the current version of the model, not of an older one.
-    assert_eq!(lake.model_source_versions("m").await.unwrap(), later);
-    assert!(
-        lake.model_source_versions("never")
-            .await
-            .unwrap()
-            .is_empty()
+    let stored = lake.read_model("m").await.unwrap().unwrap();
+    assert_eq!(stored.version, v2);
+    assert_eq!(
+        stored.batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+        1
     );
+    // The versions of the current version of the model, not of an older one.
+    assert_eq!(stored.source_versions, later);
+    // A model never materialised has nothing, versions included.
+    assert!(lake.read_model("never").await.unwrap().is_none());
 }
 
 #[tokio::test]

@@ -42,7 +42,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use arrow::array::RecordBatch;
-use datafusion::prelude::SessionContext;
 use skillbrain_connectors::Table;
 use tokio::sync::{broadcast, watch};
 
@@ -113,13 +112,7 @@ impl Boards {
     /// Boards rebuilt from the lake's `competition_scores` table, as
     /// [`restored`](Self::restored).
     pub async fn from_lake(lake: &Lake) -> Result<Arc<Self>> {
-        let ctx = SessionContext::new();
-        lake.register_canonical(&ctx).await?;
-        let batches = ctx
-            .table(Table::CompetitionScores.name())
-            .await?
-            .collect()
-            .await?;
+        let (_, batches) = lake.read_table(Table::CompetitionScores).await?;
         Self::restored(&batches)
     }
 

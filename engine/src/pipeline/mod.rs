@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub use model::{Materialized, Model};
 pub use run::RunReport;
 pub(crate) use run::{model_error, publish, refresh_full};
-pub use session::{reference_tables, session};
+pub use session::{reference_tables, session, session_with_versions};
 pub use tests_decl::DeclaredTest;
 
 use crate::error::{Error, Result};

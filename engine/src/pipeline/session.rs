@@ -1,7 +1,7 @@
 //! The DataFusion session the models run in: canonical tables from the lake and the
 //! reference tables (`ref_<file>`) from the reference CSVs.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
@@ -60,6 +60,15 @@ pub async fn session(
     lake: &Lake,
     reference: &[(String, String)],
 ) -> Result<SessionContext> {
+    Ok(session_with_versions(config, lake, reference).await?.0)
+}
+
+/// [`session`], with the version of each canonical table it registered, by name.
+pub async fn session_with_versions(
+    config: &Config,
+    lake: &Lake,
+    reference: &[(String, String)],
+) -> Result<(SessionContext, BTreeMap<String, i64>)> {
     let cfg = SessionConfig::new()
         .with_target_partitions(config.target_partitions())
         .with_information_schema(true);
@@ -80,11 +89,11 @@ pub async fn session(
         .with_default_features()
         .build();
     let ctx = SessionContext::new_with_state(state);
-    lake.register_canonical(&ctx).await?;
+    let versions = lake.register_canonical(&ctx).await?;
     for (name, text) in reference {
         register_csv_text(&ctx, name, text)?;
     }
-    Ok(ctx)
+    Ok((ctx, versions))
 }
 
 /// Registers CSV text (header row, types inferred) as an in-memory table.

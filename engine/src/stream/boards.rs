@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use datafusion::prelude::SessionContext;
 use skillbrain_connectors::Table;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
@@ -28,10 +27,7 @@ pub struct Restored {
 /// first so that none falls between the read and the feed.
 pub async fn restore(lake: &Lake) -> Result<Restored> {
     let commits = lake.subscribe();
-    let ctx = SessionContext::new();
-    let table = Table::CompetitionScores;
-    let version = lake.register_current(&ctx, table).await?;
-    let batches = ctx.table(table.name()).await?.collect().await?;
+    let (version, batches) = lake.read_table(Table::CompetitionScores).await?;
     Ok(Restored {
         boards: Boards::restored(&batches)?,
         version,
@@ -76,9 +72,6 @@ pub async fn feed(lake: Arc<Lake>, restored: Restored, mut stop: watch::Receiver
 
 /// Rebuilds the boards from every stored score.
 async fn rebuild(lake: &Lake, boards: &Boards) -> Result<()> {
-    let ctx = SessionContext::new();
-    let table = Table::CompetitionScores;
-    lake.register_current(&ctx, table).await?;
-    let batches = ctx.table(table.name()).await?.collect().await?;
+    let (_, batches) = lake.read_table(Table::CompetitionScores).await?;
     boards.rebuild(&batches)
 }

@@ -85,11 +85,11 @@ impl Refresher {
         pipeline: Pipeline,
         store: Arc<ModelStore>,
     ) -> Result<Refresher> {
-        let ctx = pipeline::session(config, &lake, reference).await?;
-        let mut registered = HashMap::new();
-        for table in Table::ALL {
-            registered.insert(table, lake.register_current(&ctx, table).await?);
-        }
+        let (ctx, versions) = pipeline::session_with_versions(config, &lake, reference).await?;
+        let registered = Table::ALL
+            .iter()
+            .map(|&t| (t, versions.get(t.name()).copied().unwrap_or(-1)))
+            .collect();
         let mut refresher = Refresher {
             lake,
             pipeline,

@@ -13,7 +13,7 @@ use std::collections::{HashSet, VecDeque};
 use serde_json::{Value, json};
 
 use super::SimulationOptions;
-use super::rng::{Rng, hash_str, mix64};
+use skillbrain_datasets::generate::rng::{Rng, hash_str, mix64};
 
 /// Judges on each venue's panel.
 pub(crate) const JUDGES: usize = 3;
@@ -167,7 +167,7 @@ pub(crate) fn plan(contestants: &[String], options: &SimulationOptions) -> Sched
     // A judge's leniency, the same on every aspect.
     let bias: Vec<Vec<f64>> = venues
         .iter()
-        .map(|_| (0..JUDGES).map(|_| rng.normal(0.0, 0.25)).collect())
+        .map(|_| (0..JUDGES).map(|_| rng.normal_with(0.0, 0.25)).collect())
         .collect();
 
     let mut seen = HashSet::new();
@@ -183,7 +183,7 @@ pub(crate) fn plan(contestants: &[String], options: &SimulationOptions) -> Sched
         .iter()
         .enumerate()
         .map(|(k, id)| {
-            skill.push(rng.normal(0.0, 1.0));
+            skill.push(rng.normal());
             let mut stages = 1;
             while stages < stage_count && !rng.chance(WITHDRAW) {
                 stages += 1;
@@ -268,7 +268,7 @@ fn scheme(rng: &mut Rng, stages: i32) -> Vec<Aspect> {
                     criterion: criterion.clone(),
                     name: format!("{criterion}{k}"),
                     kind,
-                    max_mark: rng.pick(maxima),
+                    max_mark: *rng.pick(maxima),
                 });
             }
         }
@@ -316,7 +316,7 @@ fn mark_criterion(
         };
         match aspect.kind {
             Kind::Measurement => {
-                let z = 0.6 + 1.1 * skill + rng.normal(0.0, 0.7);
+                let z = 0.6 + 1.1 * skill + rng.normal_with(0.0, 0.7);
                 let share = 1.0 / (1.0 + (-z).exp());
                 let mark = ((aspect.max_mark * share * 10.0).round() / 10.0).min(aspect.max_mark);
                 marks.push(Mark {
@@ -328,10 +328,12 @@ fn mark_criterion(
                 });
             }
             Kind::Judgement => {
-                let quality = rng.normal(1.6 + 0.7 * skill, 0.5).clamp(0.0, JUDGE_MAX);
+                let quality = rng
+                    .normal_with(1.6 + 0.7 * skill, 0.5)
+                    .clamp(0.0, JUDGE_MAX);
                 for (j, judge) in venue.judges.iter().enumerate() {
                     let mark = rng
-                        .normal(quality + bias[contestant.venue][j], 0.45)
+                        .normal_with(quality + bias[contestant.venue][j], 0.45)
                         .round()
                         .clamp(0.0, JUDGE_MAX)
                         .abs(); // -0.0 rounded from a small negative draw is 0
