@@ -73,12 +73,18 @@ impl Opts {
         Opts(map)
     }
     fn str(&self, key: &str, default: &str) -> String {
-        self.0.get(key).cloned().unwrap_or_else(|| default.to_owned())
+        self.0
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| default.to_owned())
     }
     fn num(&self, key: &str, default: usize) -> usize {
         self.0
             .get(key)
-            .map(|v| v.parse().unwrap_or_else(|_| panic!("--{key} wants a number")))
+            .map(|v| {
+                v.parse()
+                    .unwrap_or_else(|_| panic!("--{key} wants a number"))
+            })
             .unwrap_or(default)
     }
     fn required(&self, key: &str) -> Res<String> {
@@ -123,7 +129,7 @@ impl Rows {
     fn push(&self, out: &mut Vec<u8>, n: usize) {
         use std::io::Write;
         let rest = &self.rests[n % self.rests.len()];
-        let _ = write!(out, "{{\"event_id\":\"{}-{n:010}\",{rest}\n", self.prefix);
+        let _ = writeln!(out, "{{\"event_id\":\"{}-{n:010}\",{rest}", self.prefix);
     }
 
     /// `count` bodies of `rows` rows each, rows numbered from `first`.
@@ -178,7 +184,10 @@ fn http(opts: &Opts) -> Res<()> {
     let clients = opts.num("clients", 16);
     let requests = opts.num("requests", 1000);
     let rows = opts.num("rows", 1000);
-    let rows_src = Rows::load(&opts.required("template")?, opts.str("prefix", "bench-http"))?;
+    let rows_src = Rows::load(
+        &opts.required("template")?,
+        opts.str("prefix", "bench-http"),
+    )?;
     let t = Instant::now();
     let bodies = Arc::new(rows_src.bodies(requests, rows, 0));
     let bytes: usize = bodies.iter().map(Vec::len).sum();
@@ -205,23 +214,7 @@ fn http(opts: &Opts) -> Res<()> {
                         break;
                     }
                     let t0 = Instant::now();
-                    let sent = agent
-                        .post(&url)
-                        .header("Content-Type", "application/x-ndjson")
-                        .send(&bodies[i][..]);
-                    let answer = sent.map_err(|e| e.to_string()).and_then(|mut r| {
-                        let status = r.status().as_u16();
-                        let text = r
-                            .body_mut()
-                            .with_config()
-                            .limit(64 << 20)
-                            .read_to_string()
-                            .map_err(|e| e.to_string())?;
-                        if status != 200 {
-                            return Err(format!("status {status}: {text}"));
-                        }
-                        serde_json::from_str::<serde_json::Value>(&text).map_err(|e| e.to_string())
-                    });
+                    let answer = steady::post(&agent, &url, &bodies[i][..]);
                     let ms = t0.elapsed().as_secs_f64() * 1000.0;
                     match answer {
                         Ok(v) => {
@@ -250,7 +243,10 @@ fn http(opts: &Opts) -> Res<()> {
         .map(|h| h.join().expect("client thread"))
         .collect();
     let wall = started.elapsed().as_secs_f64();
-    let mut lat: Vec<f64> = tallies.iter().flat_map(|t| t.latencies_ms.clone()).collect();
+    let mut lat: Vec<f64> = tallies
+        .iter()
+        .flat_map(|t| t.latencies_ms.clone())
+        .collect();
     lat.sort_by(f64::total_cmp);
     let sum = |f: fn(&ClientTally) -> u64| tallies.iter().map(f).sum::<u64>();
     let (accepted, duplicates, rejected, errors) = (
@@ -346,7 +342,10 @@ fn nats(opts: &Opts) -> Res<()> {
     let lake = opts.0.get("lake").cloned();
     let create_stream = opts.0.contains_key("create-stream");
     let timeout = Duration::from_secs(opts.num("timeout", 600) as u64);
-    let rows_src = Rows::load(&opts.required("template")?, opts.str("prefix", "bench-nats"))?;
+    let rows_src = Rows::load(
+        &opts.required("template")?,
+        opts.str("prefix", "bench-nats"),
+    )?;
     let t = Instant::now();
     let payloads: Vec<Bytes> = rows_src
         .bodies(messages, rows_per, 0)
@@ -421,7 +420,9 @@ fn nats(opts: &Opts) -> Res<()> {
                 "RESULT mode=nats {publish_line} landed_seq={got} ok=false timeout_s={}",
                 timeout.as_secs()
             );
-            return Err(format!("timed out: the lake holds up to sequence {got} of {last_seq}").into());
+            return Err(
+                format!("timed out: the lake holds up to sequence {got} of {last_seq}").into(),
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -642,7 +643,7 @@ fn drain(opts: &Opts) -> Res<()> {
                     Ok(m) => m,
                     // The batch reached max_bytes: the server ends it with a 409.
                     Err(e) if max_bytes > 0 && e.to_string().contains("MaxBytes") => break,
-                    Err(e) => return Err(e.into()),
+                    Err(e) => return Err(e),
                 };
                 let _ = m.info()?;
                 messages.push(m);

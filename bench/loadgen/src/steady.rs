@@ -34,7 +34,11 @@ fn agent(timeout: Option<Duration>) -> ureq::Agent {
 }
 
 /// POSTs `body` as NDJSON; the answer's JSON on status 200.
-fn post(agent: &ureq::Agent, url: &str, body: &[u8]) -> Result<serde_json::Value, String> {
+pub(crate) fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    body: &[u8],
+) -> Result<serde_json::Value, String> {
     let mut r = agent
         .post(url)
         .header("Content-Type", "application/x-ndjson")
