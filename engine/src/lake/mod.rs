@@ -106,6 +106,8 @@ pub struct Lake {
     writers: Slots,
     quarantine_keys: Slots,
     commits: tokio::sync::broadcast::Sender<Arc<Committed>>,
+    /// The rows of each canonical table at the versions registered so far.
+    rows: Mutex<HashMap<(Table, i64), u64>>,
 }
 
 /// Per table, the stored keys (loaded on first use) behind a lock that serialises the
@@ -131,6 +133,7 @@ impl Lake {
             writers: Mutex::new(HashMap::new()),
             quarantine_keys: Mutex::new(HashMap::new()),
             commits: tokio::sync::broadcast::channel(4096).0,
+            rows: Mutex::new(HashMap::new()),
         };
         for table in Table::ALL {
             lake.ensure_table(&lake.table_url(table.name())?, table.schema())
@@ -375,11 +378,25 @@ impl Lake {
     pub async fn register_current(&self, ctx: &SessionContext, table: Table) -> Result<i64> {
         let delta = self.load(&self.table_url(table.name())?).await?;
         let version = version_of(&delta);
+        if let Ok(snapshot) = delta.snapshot() {
+            let rows: u64 = (snapshot.log_data().iter())
+                .map(|f| f.num_records().unwrap_or(0) as u64)
+                .sum();
+            if let Ok(mut known) = self.rows.lock() {
+                known.insert((table, version), rows);
+            }
+        }
         delta.update_datafusion_session(&ctx.state())?;
         let provider = delta.table_provider().await?;
         ctx.deregister_table(table.name())?;
         ctx.register_table(table.name(), provider)?;
         Ok(version)
+    }
+
+    /// How many rows a canonical table has at `version`, if that version was registered
+    /// (by the counts of its files in the Delta log).
+    pub fn rows_at(&self, table: Table, version: i64) -> Option<u64> {
+        self.rows.lock().ok()?.get(&(table, version)).copied()
     }
 
     /// Every row of a canonical table at its current version, with that version.

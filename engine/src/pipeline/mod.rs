@@ -5,13 +5,22 @@
 //! - `dag.rs`: dependency order, cycles and unknown tables.
 //! - `session.rs`: the DataFusion session with canonical and reference tables.
 //! - `run.rs`: running every model in order and materialising it with a version.
+//! - [`shared`]: the parts a model reads more than once (common table expressions)
+//!   computed once.
+//! - [`sizes`]: how many rows a model reads, to run a model over small inputs in one
+//!   partition.
+//! - `compact.rs`: a model's rows made compact (plain strings, even batches) before they
+//!   are kept.
 //! - [`slt`]: the models' sqllogictest files (`<name>.slt` beside `<name>.sql`), each run
 //!   against empty canonical tables holding its fixtures; the contract for model authors.
 
+mod compact;
 mod dag;
 mod model;
 mod run;
 pub mod session;
+pub mod shared;
+pub mod sizes;
 pub mod slt;
 mod tests_decl;
 

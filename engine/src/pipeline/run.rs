@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::{Error, Result};
 use crate::lake::Lake;
+use crate::pipeline::sizes::{Sizes, with_partitions};
 use crate::pipeline::{DeclaredTest, Materialized, Model, Pipeline};
 use crate::store::{ModelSnapshot, ModelStore, RefreshMode};
 
@@ -76,9 +77,15 @@ impl Pipeline {
         let bar = bar(self.models.len(), progress);
         bar.set_prefix("models");
         let mut reports = Vec::with_capacity(self.models.len());
+        let mut sizes = Sizes::canonical(lake, source_versions);
+        let default = ctx.state().config().target_partitions();
         for model in &self.models {
             bar.set_message(model.name.clone());
-            if let Some(report) = refresh_full(ctx, lake, store, model, source_versions).await? {
+            let partitions = sizes.partitions(model, self, default);
+            if let Some(report) =
+                refresh_full(ctx, lake, store, model, source_versions, partitions).await?
+            {
+                sizes.set(&model.name, report.rows as u64);
                 reports.push(report);
             }
             bar.inc(1);
@@ -165,26 +172,42 @@ impl Pipeline {
 }
 
 /// Refreshes one model from all of its inputs in `ctx`: a view is planned again and
-/// registered; a table model is computed and [`publish`]ed. Returns the report of a
-/// table model.
+/// registered; a table model is computed (in `partitions` partitions) and
+/// [`publish`]ed. Returns the report of a table model.
 pub(crate) async fn refresh_full(
     ctx: &SessionContext,
     lake: &Lake,
     store: &ModelStore,
     model: &Model,
     source_versions: &BTreeMap<String, i64>,
+    partitions: usize,
 ) -> Result<Option<RunReport>> {
     let started = Instant::now();
-    let df = ctx
-        .sql(&model.sql)
-        .await
-        .map_err(|e| model_error(model, e))?;
+    let session = if model.materialized == Materialized::View {
+        ctx.clone()
+    } else {
+        with_partitions(ctx, partitions)
+    };
     if model.materialized == Materialized::View {
+        let df = session
+            .sql(&model.sql)
+            .await
+            .map_err(|e| model_error(model, e))?;
         ctx.deregister_table(model.name.as_str())?;
         ctx.register_table(model.name.as_str(), df.into_view())?;
         return Ok(None);
     }
+    let plan = super::shared::plan_sharing(&session, &model.sql)
+        .await
+        .map_err(|e| model_error(model, e))?;
+    let df = datafusion::dataframe::DataFrame::new(session.state(), plan);
     let schema = Arc::new(df.schema().as_arrow().clone());
+    // SKILLBRAIN_EXPLAIN=<model>: print the model's plan with the metrics of a run (the
+    // model is run once more for it), to see where its time goes.
+    if std::env::var("SKILLBRAIN_EXPLAIN").is_ok_and(|m| m == model.name) {
+        let explained = df.clone().explain(false, true)?.collect().await?;
+        eprintln!("{}", pretty_format_batches(&explained)?);
+    }
     let batches = df.collect().await.map_err(|e| model_error(model, e))?;
     let report = publish(
         ctx,
@@ -217,6 +240,7 @@ pub(crate) async fn publish(
     started: Instant,
 ) -> Result<RunReport> {
     let query_seconds = started.elapsed().as_secs_f64();
+    let (schema, batches) = super::compact::compact(&schema, batches)?;
     let version = lake
         .write_model(
             &model.name,
