@@ -57,6 +57,8 @@ pub struct StreamConfig {
     /// A model recomputed in full whose refresh takes longer than this (seconds) waits
     /// four times its refresh time between refreshes.
     pub slow_model_seconds: f64,
+    /// Threads of the lane that recomputes models in full (at least 1).
+    pub recompute_threads: usize,
 }
 
 /// The pseudonymisation secret: inline, or in a file (the file wins when both are set).

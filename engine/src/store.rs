@@ -67,9 +67,19 @@ impl ModelSnapshot {
 }
 
 /// The latest snapshot of every model, by name. Cheap to read from many tasks at once.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ModelStore {
     models: RwLock<BTreeMap<String, Arc<ModelSnapshot>>>,
+    published: tokio::sync::broadcast::Sender<String>,
+}
+
+impl Default for ModelStore {
+    fn default() -> Self {
+        ModelStore {
+            models: RwLock::default(),
+            published: tokio::sync::broadcast::channel(1024).0,
+        }
+    }
 }
 
 impl ModelStore {
@@ -78,10 +88,22 @@ impl ModelStore {
         Self::default()
     }
 
-    /// Makes `snapshot` the current version of its model, replacing any older one.
+    /// Makes `snapshot` the current version of its model, replacing any older one, and
+    /// announces the model's name to every subscriber.
     pub fn publish(&self, snapshot: ModelSnapshot) {
-        let mut models = self.models.write().unwrap_or_else(PoisonError::into_inner);
-        models.insert(snapshot.name.clone(), Arc::new(snapshot));
+        let name = snapshot.name.clone();
+        {
+            let mut models = self.models.write().unwrap_or_else(PoisonError::into_inner);
+            models.insert(name.clone(), Arc::new(snapshot));
+        }
+        // Nobody listening is not an error.
+        let _ = self.published.send(name);
+    }
+
+    /// The names of the models published from now on, in order (a receiver that falls
+    /// more than 1024 behind gets `Lagged`).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.published.subscribe()
     }
 
     /// The current snapshot of the model called `name`, if it was ever published.

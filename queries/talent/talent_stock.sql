@@ -20,20 +20,15 @@ assessments as (
     from stg_assessment_results
 ),
 
-last_taken as (
-    select worker_id, occupation_code, max(taken_at) as taken_at
+-- The latest assessment's score: the last by taken_at and, of several at the latest
+-- time, the best (nulls first: null only when none of them has a score).
+latest_score as (
+    select
+        worker_id,
+        occupation_code,
+        last_value(score_pct order by taken_at, score_pct nulls first) as score_pct
     from assessments
     group by worker_id, occupation_code
-),
-
-latest_score as (
-    select a.worker_id, a.occupation_code, max(a.score_pct) as score_pct
-    from assessments a
-    join last_taken l
-        on a.worker_id = l.worker_id
-        and a.occupation_code = l.occupation_code
-        and a.taken_at = l.taken_at
-    group by a.worker_id, a.occupation_code
 ),
 
 skilled as (

@@ -383,7 +383,8 @@ fn a_pushed_assessment_shows_in_the_incremental_model_without_a_run() {
             .map(|m| m["refresh_mode"].clone())
     };
     assert_eq!(mode("assessment_activity"), Some(json!("incremental")));
-    assert_eq!(mode("talent_stock"), Some(json!("full")));
+    assert_eq!(mode("talent_stock"), Some(json!("incremental")));
+    assert_eq!(mode("talent_db"), Some(json!("full")));
 
     let assessment = |id: &str, score: i64| {
         json!({

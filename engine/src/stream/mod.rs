@@ -3,8 +3,10 @@
 //! - `mod.rs`: [`Streaming`], the background tasks of a serving engine, and
 //!   [`StreamOptions`].
 //! - [`refresh`]: the [`Refresher`](refresh::Refresher): after commits, the models
-//!   downstream of the changed tables, and only those, at most once per commit interval.
-//! - [`incremental`]: which models are kept from a state plus the new rows, and how.
+//!   downstream of the changed tables, and only those, at most once per commit interval,
+//!   in two lanes (incremental models; models recomputed in full).
+//! - [`dataflow`]: which models are kept as a dataflow that takes in only the changes,
+//!   and how.
 //! - [`boards`]: the live competition boards fed from each commit of scores.
 //! - [`maintain`]: compaction (Delta `OPTIMIZE`) and retention (`VACUUM`) of the tables.
 //! - `tests.rs`: incremental models against full recomputes, refresh after commits.
@@ -13,7 +15,7 @@
 //! [`Lake::subscribe`](crate::lake::Lake::subscribe); the tasks here listen.
 
 pub mod boards;
-pub mod incremental;
+pub mod dataflow;
 pub mod maintain;
 pub mod refresh;
 
@@ -64,20 +66,24 @@ impl StreamOptions {
     }
 }
 
-/// The background tasks of a serving engine: the refresher and table maintenance.
+/// The background tasks of a serving engine: the refreshers and table maintenance.
 pub struct Streaming {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// The lane recomputing models in full, on threads of its own.
+    recompute: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Streaming {
     /// Starts following `lake`'s commits: the models of `pipeline` in `store` are
-    /// refreshed after each. The incremental models' state is built first (from the
-    /// whole of each table), so this takes as long as computing them once. Unless
-    /// `fresh` (the store's models were just computed from the current tables), every
-    /// model is refreshed once at the start. With `boards`, the live competition boards
-    /// are fed from each commit of scores. `refreshed` hears of every refresh (for tests
-    /// and benchmarks).
+    /// refreshed after each, in two lanes ([`Refresher::lanes`]): the incremental models
+    /// on this runtime, the ones recomputed in full on `stream.recompute_threads` threads
+    /// of their own. The incremental models' state is built first (from the whole of
+    /// each table), so this takes as long as computing them once. Unless `fresh` (the
+    /// store's models were just computed from the current tables), every model is
+    /// refreshed once at the start. With `boards`, the live competition boards are fed
+    /// from each commit of scores. `refreshed` hears of every refresh (for tests and
+    /// benchmarks).
     #[allow(clippy::too_many_arguments)]
     pub async fn start(
         config: &Config,
@@ -91,23 +97,82 @@ impl Streaming {
     ) -> Result<Streaming> {
         let options = StreamOptions::from_config(config);
         // Subscribed before the tables are read, so that no commit falls in between.
-        let commits = lake.subscribe();
-        let mut refresher =
-            Refresher::new(config, lake.clone(), reference, pipeline.clone(), store).await?;
-        let built = refresher.rebuild_incremental().await?;
-        if !fresh {
-            refresher.mark_all_dirty();
+        let (commits, slow_commits) = (lake.subscribe(), lake.subscribe());
+        let mut incremental = Refresher::new(
+            config,
+            lake.clone(),
+            reference,
+            pipeline.clone(),
+            store.clone(),
+            None,
+        )
+        .await?;
+        let (fast, slow) = incremental.lanes();
+        incremental.restrict(&fast);
+        let mut recompute = if slow.is_empty() {
+            None
+        } else {
+            let refresher = Refresher::new(
+                config,
+                lake.clone(),
+                reference,
+                pipeline.clone(),
+                store.clone(),
+                Some(&slow),
+            )
+            .await?;
+            Some(refresher)
+        };
+        let mut built = incremental.rebuild_incremental().await?.models;
+        if let Some(r) = &mut recompute {
+            built.extend(r.rebuild_incremental().await?.models);
         }
-        for (report, _) in &built.models {
+        // The lanes hear of each other's publications from now on: the states just built
+        // are the models as they were (or, unless `fresh`, every model is refreshed).
+        let (published, slow_published) = (store.subscribe(), store.subscribe());
+        if !fresh {
+            incremental.mark_all_dirty();
+            if let Some(r) = &mut recompute {
+                r.mark_all_dirty();
+            }
+        }
+        for (report, _) in &built {
             tracing::info!(model = %report.model, rows = report.rows, seconds = report.seconds, "incremental state built");
         }
         let (stop, stopped) = watch::channel(false);
-        let mut tasks = vec![tokio::spawn(refresher.run(
+        let mut tasks = vec![tokio::spawn(incremental.run(
             commits,
+            published,
             options.commit_interval,
             stopped.clone(),
-            refreshed,
+            refreshed.clone(),
         ))];
+        let recompute = match recompute {
+            Some(refresher) => {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(config.stream.recompute_threads.max(1))
+                    .thread_name("skillbrain-recompute")
+                    .enable_all()
+                    .build()
+                    .map_err(|e| crate::Error::Internal(format!("cannot start threads: {e}")))?;
+                let stopped = stopped.clone();
+                let interval = options.commit_interval;
+                let thread = std::thread::Builder::new()
+                    .name("skillbrain-recompute".into())
+                    .spawn(move || {
+                        runtime.block_on(refresher.run(
+                            slow_commits,
+                            slow_published,
+                            interval,
+                            stopped,
+                            refreshed,
+                        ))
+                    })
+                    .map_err(|e| crate::Error::Internal(format!("cannot start a thread: {e}")))?;
+                Some(thread)
+            }
+            None => None,
+        };
         if let Some(restored) = boards {
             tasks.push(tokio::spawn(boards::feed(
                 lake.clone(),
@@ -124,7 +189,11 @@ impl Streaming {
                 lake, models, options, every, stopped,
             )));
         }
-        Ok(Streaming { stop, tasks })
+        Ok(Streaming {
+            stop,
+            tasks,
+            recompute,
+        })
     }
 
     /// Stops the tasks, letting a refresh or maintenance step in progress finish.
@@ -132,6 +201,9 @@ impl Streaming {
         let _ = self.stop.send(true);
         for task in self.tasks {
             let _ = task.await;
+        }
+        if let Some(thread) = self.recompute {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
     }
 }

@@ -1,5 +1,13 @@
-//! The refresher: after commits to canonical tables, refreshes the models downstream of
-//! the tables that changed, and only those, at most once per commit interval.
+//! The refresher: after commits to canonical tables (and publications of models it
+//! reads but does not keep), refreshes the models downstream of what changed, and only
+//! those, at most once per commit interval. A model kept as a [`Dataflow`] takes in
+//! only the changes; the others are recomputed.
+//!
+//! A serving engine runs two refreshers, its *lanes* ([`Refresher::lanes`]): one for the
+//! incremental models (and only those reading nothing but canonical tables, views and
+//! each other), one for every model recomputed in full (and what reads them), on its
+//! own threads. A slow recompute then neither holds up nor starves the incremental
+//! models; each lane hears of the other's publications through the model store.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -16,9 +24,10 @@ use tokio::time::Instant;
 use crate::config::Config;
 use crate::error::Result;
 use crate::lake::{Committed, Lake};
-use crate::pipeline::{self, Materialized, Pipeline, RunReport, model_error, publish};
-use crate::store::{ModelStore, RefreshMode};
-use crate::stream::incremental::{self, Incremental, States};
+use crate::pipeline::{self, Materialized, Model, Pipeline, RunReport, model_error, publish};
+use crate::store::{ModelSnapshot, ModelStore, RefreshMode};
+use crate::stream::dataflow::delta::diff;
+use crate::stream::dataflow::{Changes, Dataflow, Delta, TableKind};
 
 /// What one refresh did.
 #[derive(Debug, Clone, Default)]
@@ -49,22 +58,53 @@ fn source_versions(registered: &HashMap<Table, i64>) -> BTreeMap<String, i64> {
         .collect()
 }
 
-/// Keeps a pipeline's models fresh from the lake's commits.
+/// What each table a model may read is, for the dataflow.
+fn table_kinds(pipeline: &Pipeline) -> HashMap<String, TableKind> {
+    let mut kinds: HashMap<String, TableKind> = (Table::ALL.iter())
+        .map(|t| {
+            let kind = match t {
+                Table::Workers | Table::Enterprises => TableKind::Entities,
+                _ => TableKind::Events,
+            };
+            (t.name().to_string(), kind)
+        })
+        .collect();
+    for model in &pipeline.models {
+        if model.materialized == Materialized::Table {
+            kinds.insert(model.name.clone(), TableKind::Model);
+        }
+    }
+    kinds
+}
+
+/// An incremental model: its dataflow and the version of each model it last took in.
+struct Flow {
+    dataflow: Dataflow,
+    seen: HashMap<String, Option<Arc<ModelSnapshot>>>,
+}
+
+/// Keeps some of a pipeline's models fresh from the lake's commits.
 pub struct Refresher {
     lake: Arc<Lake>,
     pipeline: Pipeline,
     store: Arc<ModelStore>,
     ctx: SessionContext,
+    /// The table models this refresher keeps.
+    members: HashSet<String>,
     /// The version of each canonical table registered in `ctx`.
     registered: HashMap<Table, i64>,
     /// Announced commits not yet taken in, by table.
     pending: HashMap<Table, Vec<Arc<Committed>>>,
     /// Tables changed since the last refresh.
     dirty: BTreeSet<Table>,
-    /// Tables some of whose commits were missed: their incremental models are rebuilt.
+    /// Tables some of whose commits were missed: the dataflows reading them are rebuilt.
     lost: HashSet<Table>,
-    /// Incremental models and their state.
-    states: States,
+    /// Models kept elsewhere, read here, published since the last refresh.
+    foreign: BTreeSet<String>,
+    /// Incremental models.
+    flows: HashMap<String, Flow>,
+    /// Dataflows whose state cannot be trusted (a refresh failed): rebuilt when next due.
+    broken: HashSet<String>,
     /// Why each other table model is recomputed in full.
     full: HashMap<String, String>,
     /// Each table model's last refresh: how long it took and when it ended.
@@ -76,42 +116,55 @@ pub struct Refresher {
 }
 
 impl Refresher {
-    /// A refresher over the lake's current tables. `commits` must have been subscribed
-    /// before the store's models were computed, so that no commit falls in between.
+    /// A refresher of `members` (every table model when `None`) over the lake's current
+    /// tables. The commits and publications it hears must have been subscribed to
+    /// before the store's models were computed, so that none falls in between.
     pub async fn new(
         config: &Config,
         lake: Arc<Lake>,
         reference: &[(String, String)],
         pipeline: Pipeline,
         store: Arc<ModelStore>,
+        members: Option<&HashSet<String>>,
     ) -> Result<Refresher> {
         let (ctx, versions) = pipeline::session_with_versions(config, &lake, reference).await?;
         let registered = Table::ALL
             .iter()
             .map(|&t| (t, versions.get(t.name()).copied().unwrap_or(-1)))
             .collect();
+        let members = match members {
+            Some(m) => m.clone(),
+            None => (pipeline.models.iter())
+                .filter(|m| m.materialized == Materialized::Table)
+                .map(|m| m.name.clone())
+                .collect(),
+        };
         let mut refresher = Refresher {
             lake,
             pipeline,
             store,
             ctx,
+            members,
             registered,
             pending: HashMap::new(),
             dirty: BTreeSet::new(),
             lost: HashSet::new(),
-            states: HashMap::new(),
+            foreign: BTreeSet::new(),
+            flows: HashMap::new(),
+            broken: HashSet::new(),
             full: HashMap::new(),
             timings: HashMap::new(),
             deferred: BTreeSet::new(),
             slow_seconds: config.stream.slow_model_seconds,
         };
-        refresher.classify(config.target_partitions()).await?;
+        refresher.classify().await?;
         Ok(refresher)
     }
 
-    /// Decides each table model's refresh mode from its plan, registering the views and
-    /// the models' current rows (from the store) on the way.
-    async fn classify(&mut self, target_partitions: usize) -> Result<()> {
+    /// Decides each member's refresh mode from its plan, registering the views and the
+    /// models' current rows (from the store) on the way.
+    async fn classify(&mut self) -> Result<()> {
+        let mut kinds = table_kinds(&self.pipeline);
         for model in &self.pipeline.models {
             let df = self
                 .ctx
@@ -127,38 +180,62 @@ impl Refresher {
             let plan = df
                 .into_optimized_plan()
                 .map_err(|e| model_error(model, e))?;
-            let analysed = match incremental::plan(&self.ctx, &model.sql).await {
-                Ok(plan) => Incremental::analyse(&plan, target_partitions),
-                Err(e) => Err(format!("cannot plan it for analysis: {e}")),
-            };
+            if self.register_stored(&model.name)?.is_none() {
+                let schema = Arc::new(plan.schema().as_arrow().clone());
+                self.ctx.deregister_table(model.name.as_str())?;
+                self.ctx.register_table(
+                    model.name.as_str(),
+                    Arc::new(MemTable::try_new(schema, vec![vec![]])?),
+                )?;
+            }
+            let analysed = Dataflow::analyse(&plan, &self.ctx, &kinds);
+            if analysed.is_err() {
+                // What reads it sees it change as a whole.
+                kinds.insert(model.name.clone(), TableKind::Recomputed);
+            }
+            if !self.members.contains(&model.name) {
+                continue;
+            }
             match analysed {
-                Ok(state) => {
-                    tracing::info!(model = %model.name, table = state.table.name(), "refreshed incrementally");
-                    self.states.insert(model.name.clone(), state);
+                Ok(dataflow) => {
+                    tracing::info!(model = %model.name, takes = ?dataflow.takes(), frontiers = dataflow.frontiers(), "refreshed incrementally");
+                    let flow = Flow {
+                        dataflow,
+                        seen: HashMap::new(),
+                    };
+                    self.flows.insert(model.name.clone(), flow);
                 }
                 Err(reason) => {
                     tracing::debug!(model = %model.name, %reason, "refreshed in full");
                     self.full.insert(model.name.clone(), reason);
                 }
             }
-            let snapshot = self.store.get(&model.name);
-            let (schema, batches) = match &snapshot {
-                Some(s) => (s.schema.clone(), s.batches.clone()),
-                None => (Arc::new(plan.schema().as_arrow().clone()), Vec::new()),
-            };
-            self.ctx.deregister_table(model.name.as_str())?;
-            self.ctx.register_table(
-                model.name.as_str(),
-                Arc::new(MemTable::try_new(schema, vec![batches])?),
-            )?;
         }
         Ok(())
     }
 
-    /// The refresh mode of every table model.
+    /// Registers the store's current rows of a table model in `ctx` (none when it has
+    /// never been published: its planned schema, no rows).
+    fn register_stored(&self, name: &str) -> Result<Option<Arc<ModelSnapshot>>> {
+        let snapshot = self.store.get(name);
+        let Some(s) = &snapshot else {
+            return Ok(None);
+        };
+        self.ctx.deregister_table(name)?;
+        self.ctx.register_table(
+            name,
+            Arc::new(MemTable::try_new(
+                s.schema.clone(),
+                vec![s.batches.clone()],
+            )?),
+        )?;
+        Ok(snapshot)
+    }
+
+    /// The refresh mode of every member, with why it is recomputed.
     pub fn modes(&self) -> Vec<(String, RefreshMode, Option<String>)> {
         (self.pipeline.models.iter())
-            .filter(|m| m.materialized == Materialized::Table)
+            .filter(|m| self.members.contains(&m.name))
             .map(|m| match self.full.get(&m.name) {
                 Some(reason) => (m.name.clone(), RefreshMode::Full, Some(reason.clone())),
                 None => (m.name.clone(), RefreshMode::Incremental, None),
@@ -166,31 +243,127 @@ impl Refresher {
             .collect()
     }
 
-    /// Builds the state of every incremental model from the whole of its table and
+    /// Splits the table models into two lanes: the incremental ones that read (through
+    /// other models) no model recomputed in full, and the rest.
+    pub fn lanes(&self) -> (HashSet<String>, HashSet<String>) {
+        let mut fast = HashSet::new();
+        let tables: HashSet<&str> = (self.pipeline.models.iter())
+            .filter(|m| m.materialized == Materialized::Table)
+            .map(|m| m.name.as_str())
+            .collect();
+        for model in &self.pipeline.models {
+            if !self.flows.contains_key(&model.name) {
+                continue;
+            }
+            let upstream_fast = (model.reads.iter())
+                .filter(|r| tables.contains(r.as_str()))
+                .all(|r| fast.contains(r));
+            if upstream_fast {
+                fast.insert(model.name.clone());
+            }
+        }
+        let slow = tables
+            .into_iter()
+            .filter(|m| !fast.contains(*m))
+            .map(str::to_string)
+            .collect();
+        (fast, slow)
+    }
+
+    /// Keeps only `members` (dropping the state of the others).
+    pub fn restrict(&mut self, members: &HashSet<String>) {
+        self.members = members.clone();
+        self.flows.retain(|name, _| members.contains(name));
+        self.full.retain(|name, _| members.contains(name));
+    }
+
+    /// Builds the state of every incremental member from the whole of what it reads and
     /// publishes the result.
     pub async fn rebuild_incremental(&mut self) -> Result<Refreshed> {
         let mut out = Refreshed::default();
-        for model in &self.pipeline.models {
-            let Some(state) = self.states.get_mut(&model.name) else {
-                continue;
-            };
-            let started = std::time::Instant::now();
-            let batches = state.rebuild(&self.ctx).await?;
-            let schema = state.schema();
-            let report = self.keep(model, schema, batches, started).await?;
+        let models: Vec<Model> = (self.pipeline.models.iter())
+            .filter(|m| self.flows.contains_key(&m.name))
+            .cloned()
+            .collect();
+        for model in &models {
+            let report = self.refresh_flow(model, None).await?;
             out.models.push((report, RefreshMode::Incremental));
         }
         Ok(out)
     }
 
-    /// Publishes the new rows of an incremental model.
-    async fn keep(
-        &self,
-        model: &crate::pipeline::Model,
-        schema: arrow::datatypes::SchemaRef,
-        batches: Vec<RecordBatch>,
-        started: std::time::Instant,
+    /// Refreshes an incremental model: with `rows` (the new rows of each changed
+    /// canonical table, by table), takes in those and the changes of the models it
+    /// reads; without, rebuilds its state.
+    async fn refresh_flow(
+        &mut self,
+        model: &Model,
+        rows: Option<&HashMap<Table, Option<Vec<RecordBatch>>>>,
     ) -> Result<RunReport> {
+        let started = std::time::Instant::now();
+        let flow = self.flows.get(&model.name).expect("a flow of the model");
+        let mut changes = Changes::new();
+        let mut rebuild = rows.is_none() || self.broken.contains(&model.name);
+        let mut seen = HashMap::new();
+        let models_read: Vec<String> = (flow.dataflow.takes().iter())
+            .chain(flow.dataflow.top_reads())
+            .filter(|t| t.parse::<Table>().is_err())
+            .cloned()
+            .collect();
+        for name in &models_read {
+            let current = self.store.get(name);
+            let taken = flow.dataflow.takes().contains(name);
+            if taken && !rebuild {
+                let before = flow.seen.get(name).cloned().flatten();
+                let same = match (&before, &current) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    (None, None) => true,
+                    _ => false,
+                };
+                if !same {
+                    match model_change(before.as_deref(), current.as_deref()) {
+                        Some(delta) => {
+                            changes.insert(name.clone(), vec![delta]);
+                        }
+                        None => rebuild = true,
+                    }
+                }
+            }
+            seen.insert(name.clone(), current);
+        }
+        if let Some(rows) = rows {
+            for taken in flow.dataflow.takes() {
+                let Ok(table) = taken.parse::<Table>() else {
+                    continue;
+                };
+                match rows.get(&table) {
+                    Some(Some(batches)) => {
+                        let deltas = batches.iter().cloned().map(Delta::inserts).collect();
+                        changes.insert(taken.clone(), deltas);
+                    }
+                    Some(None) => rebuild = true,
+                    None => {}
+                }
+            }
+        }
+        for name in &models_read {
+            self.register_stored(name)?;
+        }
+        let flow = self
+            .flows
+            .get_mut(&model.name)
+            .expect("a flow of the model");
+        self.broken.insert(model.name.clone());
+        let batches = if rebuild {
+            flow.dataflow.rebuild(&self.ctx).await
+        } else {
+            flow.dataflow.apply(&self.ctx, &changes).await
+        }
+        .map_err(|e| model_error(model, e))?;
+        flow.seen = seen;
+        self.broken.remove(&model.name);
+        let schema = flow.dataflow.schema();
+        let schema = batches.first().map_or(schema, |b| b.schema());
         publish(
             &self.ctx,
             &self.lake,
@@ -203,6 +376,17 @@ impl Refresher {
             started,
         )
         .await
+    }
+
+    /// The partitions to recompute `model` in, by what it reads now.
+    fn partitions(&self, model: &Model) -> usize {
+        let mut sizes =
+            pipeline::sizes::Sizes::canonical(&self.lake, &source_versions(&self.registered));
+        for snapshot in self.store.list() {
+            sizes.set(&snapshot.name, snapshot.rows() as u64);
+        }
+        let default = self.ctx.state().config().target_partitions();
+        sizes.partitions(model, &self.pipeline, default)
     }
 
     /// Takes in one announcement from the lake.
@@ -227,22 +411,57 @@ impl Refresher {
         }
     }
 
+    /// Takes in one publication from the model store: a model kept elsewhere that a
+    /// member reads makes the next refresh take it in.
+    pub fn note_published(&mut self, message: std::result::Result<String, RecvError>) {
+        let read = |name: &str| {
+            (self.pipeline.models.iter())
+                .any(|m| self.members.contains(&m.name) && m.reads.iter().any(|r| r == name))
+        };
+        match message {
+            Ok(name) if !self.members.contains(&name) && read(&name) => {
+                self.foreign.insert(name);
+            }
+            Ok(_) | Err(RecvError::Closed) => {}
+            Err(RecvError::Lagged(_)) => {
+                for model in &self.pipeline.models {
+                    if model.materialized == Materialized::Table
+                        && !self.members.contains(&model.name)
+                        && read(&model.name)
+                    {
+                        self.foreign.insert(model.name.clone());
+                    }
+                }
+            }
+        }
+    }
+
     /// Makes the next refresh take in every table: every model is refreshed.
     pub fn mark_all_dirty(&mut self) {
         self.dirty.extend(Table::ALL);
     }
 
-    /// Whether commits wait to be taken in.
+    /// Whether commits or publications wait to be taken in.
     pub fn is_dirty(&self) -> bool {
-        !self.dirty.is_empty() || !self.deferred.is_empty()
+        !self.dirty.is_empty() || !self.deferred.is_empty() || !self.foreign.is_empty()
     }
 
-    /// Refreshes the models downstream of the tables changed since the last refresh,
-    /// in dependency order: views planned again, incremental models merged with the
-    /// new rows, the others recomputed.
+    /// Refreshes the members downstream of the tables and models changed since the last
+    /// refresh, in dependency order: views planned again, incremental models fed the
+    /// changes, the others recomputed.
     pub async fn refresh(&mut self) -> Result<Refreshed> {
+        let result = self.refresh_changed().await;
+        if result.is_err() {
+            // A dataflow may have taken in part of the changes: rebuild them all.
+            self.broken.extend(self.flows.keys().cloned());
+        }
+        result
+    }
+
+    async fn refresh_changed(&mut self) -> Result<Refreshed> {
         let dirty = std::mem::take(&mut self.dirty);
         let lost = std::mem::take(&mut self.lost);
+        let foreign = std::mem::take(&mut self.foreign);
         let mut out = Refreshed::default();
         // New rows of each changed table, if every commit's rows were announced.
         let mut new_rows: HashMap<Table, Option<Vec<RecordBatch>>> = HashMap::new();
@@ -269,14 +488,25 @@ impl Refresher {
             changed.insert(table.name().to_string());
             out.tables.insert(table.name().to_string());
         }
-        for model in &self.pipeline.models {
-            let due = self.deferred.contains(&model.name);
-            if !due && !model.reads.iter().any(|t| changed.contains(t)) {
+        for name in foreign {
+            self.register_stored(&name)?;
+            changed.insert(name);
+        }
+        let models = self.pipeline.models.clone();
+        for model in &models {
+            let view = model.materialized == Materialized::View;
+            if !view && !self.members.contains(&model.name) {
                 continue;
             }
-            let recomputed =
-                model.materialized == Materialized::Table && !self.states.contains_key(&model.name);
-            if recomputed
+            let due = self.deferred.contains(&model.name)
+                || self.broken.contains(&model.name)
+                || model.reads.iter().any(|t| changed.contains(t));
+            if !due {
+                continue;
+            }
+            let incremental = self.flows.contains_key(&model.name);
+            if !view
+                && !incremental
                 && let Some((seconds, ended)) = self.timings.get(&model.name)
                 && defer(*seconds, ended.elapsed(), self.slow_seconds)
             {
@@ -286,16 +516,8 @@ impl Refresher {
             }
             self.deferred.remove(&model.name);
             changed.insert(model.name.clone());
-            let started = std::time::Instant::now();
-            if let Some(state) = self.states.get_mut(&model.name) {
-                let batches = match new_rows.get(&state.table) {
-                    Some(Some(rows)) => state.apply(&self.ctx, rows).await?,
-                    // Rows were missed, or the model reads a table that did not change
-                    // (it cannot be: it reads one table); rebuild.
-                    _ => state.rebuild(&self.ctx).await?,
-                };
-                let schema = state.schema();
-                let report = self.keep(model, schema, batches, started).await?;
+            if incremental {
+                let report = self.refresh_flow(model, Some(&new_rows)).await?;
                 out.models.push((report, RefreshMode::Incremental));
             } else if let Some(report) = pipeline::refresh_full(
                 &self.ctx,
@@ -303,6 +525,7 @@ impl Refresher {
                 &self.store,
                 model,
                 &source_versions(&self.registered),
+                self.partitions(model),
             )
             .await?
             {
@@ -315,13 +538,14 @@ impl Refresher {
         Ok(out)
     }
 
-    /// Refreshes after commits until `stop` turns true: waits for a commit, gathers the
-    /// commits of the rest of the interval (at most one refresh starts per
-    /// `interval`), refreshes. A failed refresh is logged and tried again with the
-    /// next commit.
+    /// Refreshes after commits and publications until `stop` turns true: waits for one,
+    /// gathers those of the rest of the interval (at most one refresh starts per
+    /// `interval`), refreshes. A failed refresh is logged and tried again with the next
+    /// commit.
     pub async fn run(
         mut self,
         mut commits: broadcast::Receiver<Arc<Committed>>,
+        mut published: broadcast::Receiver<String>,
         interval: Duration,
         mut stop: watch::Receiver<bool>,
         refreshed: Option<tokio::sync::mpsc::UnboundedSender<Refreshed>>,
@@ -336,7 +560,11 @@ impl Refresher {
                         }
                         self.note(message);
                     }
+                    message = published.recv() => self.note_published(message),
                     _ = stop.changed() => return,
+                }
+                if !self.is_dirty() {
+                    continue;
                 }
             }
             let deadline = last + interval;
@@ -348,6 +576,7 @@ impl Refresher {
                         }
                         self.note(message);
                     }
+                    message = published.recv() => self.note_published(message),
                     _ = tokio::time::sleep_until(deadline) => break,
                     _ = stop.changed() => return,
                 }
@@ -361,6 +590,15 @@ impl Refresher {
                     Err(_) => break,
                 }
             }
+            loop {
+                match published.try_recv() {
+                    Ok(name) => self.note_published(Ok(name)),
+                    Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                        self.note_published(Err(RecvError::Lagged(n)))
+                    }
+                    Err(_) => break,
+                }
+            }
             last = Instant::now();
             match self.refresh().await {
                 Ok(done) => {
@@ -370,10 +608,25 @@ impl Refresher {
                     }
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "refreshing the models failed; every model is refreshed again after the next commit");
+                    tracing::error!(error = %e, "refreshing the models failed; they are refreshed again after the next commit");
                     self.lost.extend(Table::ALL);
                 }
             }
         }
     }
+}
+
+/// The change from one published version of a model to the next (`None` when their
+/// columns differ: the reader is rebuilt).
+fn model_change(before: Option<&ModelSnapshot>, now: Option<&ModelSnapshot>) -> Option<Delta> {
+    let schema = now.or(before)?.schema.clone();
+    if let (Some(b), Some(n)) = (before, now)
+        && b.schema.fields() != n.schema.fields()
+    {
+        return None;
+    }
+    let empty = Vec::new();
+    let old = before.map_or(&empty, |s| &s.batches);
+    let new = now.map_or(&empty, |s| &s.batches);
+    diff(&schema, old, new).ok()
 }
