@@ -33,44 +33,23 @@ assessments as (
     where score_pct is not null
 ),
 
-last_before as (
-    select c.worker_id, c.course_id, c.occupation_code, max(a.taken_at) as taken_at
+-- One pass over each trainee's assessments in the occupation: the latest before the
+-- first completion and the first at or after it (the best score where several share
+-- that time).
+samples as (
+    select
+        c.worker_id,
+        c.course_id,
+        c.occupation_code,
+        last_value(a.score_pct order by a.taken_at, a.score_pct)
+            filter (where a.taken_at < c.completed_at) as score_before,
+        first_value(a.score_pct order by a.taken_at, a.score_pct desc)
+            filter (where a.taken_at >= c.completed_at) as score_after
     from completions c
     join assessments a
         on a.worker_id = c.worker_id
         and a.occupation_code = c.occupation_code
-        and a.taken_at < c.completed_at
     group by c.worker_id, c.course_id, c.occupation_code
-),
-
-first_after as (
-    select c.worker_id, c.course_id, c.occupation_code, min(a.taken_at) as taken_at
-    from completions c
-    join assessments a
-        on a.worker_id = c.worker_id
-        and a.occupation_code = c.occupation_code
-        and a.taken_at >= c.completed_at
-    group by c.worker_id, c.course_id, c.occupation_code
-),
-
-score_before as (
-    select b.worker_id, b.course_id, b.occupation_code, max(a.score_pct) as score_pct
-    from last_before b
-    join assessments a
-        on a.worker_id = b.worker_id
-        and a.occupation_code = b.occupation_code
-        and a.taken_at = b.taken_at
-    group by b.worker_id, b.course_id, b.occupation_code
-),
-
-score_after as (
-    select f.worker_id, f.course_id, f.occupation_code, max(a.score_pct) as score_pct
-    from first_after f
-    join assessments a
-        on a.worker_id = f.worker_id
-        and a.occupation_code = f.occupation_code
-        and a.taken_at = f.taken_at
-    group by f.worker_id, f.course_id, f.occupation_code
 ),
 
 trainees as (
@@ -79,17 +58,13 @@ trainees as (
         c.course_name,
         c.occupation_code,
         c.worker_id,
-        case when a.score_pct is not null then b.score_pct end as score_before,
-        case when b.score_pct is not null then a.score_pct end as score_after
+        case when s.score_after is not null then s.score_before end as score_before,
+        case when s.score_before is not null then s.score_after end as score_after
     from completions c
-    left join score_before b
-        on b.worker_id = c.worker_id
-        and b.course_id = c.course_id
-        and b.occupation_code = c.occupation_code
-    left join score_after a
-        on a.worker_id = c.worker_id
-        and a.course_id = c.course_id
-        and a.occupation_code = c.occupation_code
+    left join samples s
+        on s.worker_id = c.worker_id
+        and s.course_id = c.course_id
+        and s.occupation_code = c.occupation_code
 ),
 
 by_course as (
