@@ -5,6 +5,8 @@
 //! - `dag.rs`: dependency order, cycles and unknown tables.
 //! - `session.rs`: the DataFusion session with canonical and reference tables.
 //! - `run.rs`: running every model in order and materialising it with a version.
+//! - [`joins`]: hash joins built on the input with fewer rows (a physical optimizer
+//!   rule), and a row estimate DataFusion lacks.
 //! - [`shared`]: the parts a model reads more than once (common table expressions)
 //!   computed once.
 //! - [`sizes`]: how many rows a model reads, to run a model over small inputs in one
@@ -16,6 +18,7 @@
 
 mod compact;
 mod dag;
+pub mod joins;
 mod model;
 mod run;
 pub mod session;

@@ -13,12 +13,14 @@ use datafusion::datasource::MemTable;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use skillbrain_connectors::Table;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
+use crate::pipeline::joins;
 
 /// The reference tables as (`ref_<name>`, CSV text): the built-in data, or the CSV files
 /// of `config.reference_dir`.
@@ -69,10 +71,9 @@ pub async fn session_with_versions(
     lake: &Lake,
     reference: &[(String, String)],
 ) -> Result<(SessionContext, BTreeMap<String, i64>)> {
-    let cfg = SessionConfig::new()
+    let mut cfg = SessionConfig::new()
         .with_target_partitions(config.target_partitions())
         .with_information_schema(true);
-    let mut cfg = cfg;
     for (key, value) in &config.engine.datafusion {
         cfg.options_mut()
             .set(key, value)
@@ -83,10 +84,12 @@ pub async fn session_with_versions(
         let bytes = config.engine.memory_limit_mb.saturating_mul(1 << 20);
         runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(bytes)));
     }
+    let rules = joins::physical_rules(&PhysicalOptimizer::new().rules);
     let state = SessionStateBuilder::new()
         .with_config(cfg)
         .with_runtime_env(runtime.build_arc()?)
         .with_default_features()
+        .with_physical_optimizer_rules(rules)
         .build();
     let ctx = SessionContext::new_with_state(state);
     let versions = lake.register_canonical(&ctx).await?;
