@@ -8,7 +8,7 @@
 //! - [`joins`]: hash joins built on the input with fewer rows (a physical optimizer
 //!   rule), and a row estimate DataFusion lacks.
 //! - [`shared`]: the parts a model reads more than once (common table expressions)
-//!   computed once.
+//!   computed once; `repeats.rs` chooses them.
 //! - [`sizes`]: how many rows a model reads, to run a model over small inputs in one
 //!   partition.
 //! - `compact.rs`: a model's rows made compact (plain strings, even batches) before they
@@ -20,6 +20,7 @@ mod compact;
 mod dag;
 pub mod joins;
 mod model;
+mod repeats;
 mod run;
 pub mod session;
 pub mod shared;

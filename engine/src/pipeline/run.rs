@@ -208,7 +208,14 @@ pub(crate) async fn refresh_full(
         let explained = df.clone().explain(false, true)?.collect().await?;
         eprintln!("{}", pretty_format_batches(&explained)?);
     }
+    let shared_seconds = started.elapsed().as_secs_f64();
     let batches = df.collect().await.map_err(|e| model_error(model, e))?;
+    tracing::debug!(
+        model = %model.name,
+        shared_seconds,
+        seconds = started.elapsed().as_secs_f64(),
+        "model computed"
+    );
     let report = publish(
         ctx,
         lake,
