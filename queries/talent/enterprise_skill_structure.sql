@@ -56,17 +56,37 @@ dimension_means as (
     group by t.enterprise_id, t.position, p.dimension_code
 ),
 
-weakest as (
-    select
-        enterprise_id,
-        position,
-        first_value(dimension_code order by round(mean_score, 9), dimension_code) as weakest_dimension_code,
-        first_value(dimension_name order by round(mean_score, 9), dimension_code) as weakest_dimension_name,
-        first_value(mean_score order by round(mean_score, 9), dimension_code) as weakest_dimension_mean,
-        first_value(scored_workers order by round(mean_score, 9), dimension_code) as weakest_dimension_workers,
-        first_value(city_median order by round(mean_score, 9), dimension_code) as city_median
+-- The weakest dimension: the lowest mean (to 9 decimals), then the smallest code.
+lowest_means as (
+    select enterprise_id, position, min(round(mean_score, 9)) as lowest_mean
     from dimension_means
     group by enterprise_id, position
+),
+
+weakest_codes as (
+    select d.enterprise_id, d.position, min(d.dimension_code) as dimension_code
+    from dimension_means d
+    join lowest_means m
+        on m.enterprise_id = d.enterprise_id
+        and (m.position is not distinct from d.position)
+        and m.lowest_mean = round(d.mean_score, 9)
+    group by d.enterprise_id, d.position
+),
+
+weakest as (
+    select
+        d.enterprise_id,
+        d.position,
+        d.dimension_code as weakest_dimension_code,
+        d.dimension_name as weakest_dimension_name,
+        d.mean_score as weakest_dimension_mean,
+        d.scored_workers as weakest_dimension_workers,
+        d.city_median
+    from dimension_means d
+    join weakest_codes c
+        on c.enterprise_id = d.enterprise_id
+        and (c.position is not distinct from d.position)
+        and c.dimension_code = d.dimension_code
 ),
 
 final as (
