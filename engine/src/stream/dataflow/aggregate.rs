@@ -1,12 +1,15 @@
 //! The grouped aggregate operator: per group, a count of its rows and what each
 //! aggregate keeps ([`super::accumulate`]). A step applies the input's changes to the
 //! groups they touch and gives, for each group whose result changed, its old row
-//! deleted and its new row inserted.
+//! deleted and its new row inserted. The whole output is kept as a batch too, mended at
+//! each step (the changed groups' rows filtered out, their new rows appended), so that
+//! reading it costs what the step changed, not a conversion of every group.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch};
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
+use arrow::compute::{concat_batches, filter_record_batch};
 use arrow::datatypes::SchemaRef;
 use datafusion::error::Result;
 use datafusion::physical_plan::PhysicalExpr;
@@ -47,6 +50,14 @@ pub struct AggregateNode {
     /// What it computes.
     pub spec: Spec,
     groups: HashMap<Box<[u8]>, Group>,
+    /// The output as it stands, with each row's group key (none until first read).
+    output: Option<Output>,
+}
+
+/// An aggregate's whole output: one row per group with rows, and each row's key.
+struct Output {
+    batch: RecordBatch,
+    keys: Vec<Box<[u8]>>,
 }
 
 impl Spec {
@@ -128,6 +139,7 @@ impl AggregateNode {
             input,
             spec,
             groups: HashMap::new(),
+            output: None,
         };
         node.reset();
         node
@@ -135,6 +147,7 @@ impl AggregateNode {
 
     /// Forgets every group (an aggregate without grouping keeps its one group).
     fn reset(&mut self) {
+        self.output = None;
         self.groups.clear();
         if self.spec.global() {
             self.groups.insert(Box::default(), self.spec.new_group());
@@ -154,12 +167,15 @@ impl AggregateNode {
             input,
             spec,
             groups,
+            ..
         } = self;
         let mut sink = |batch: RecordBatch| {
             let ones = vec![1; batch.num_rows()];
             spec.update(groups, &batch, &ones, None)
         };
-        input.each_full(ctx, &mut sink).await
+        input.each_full(ctx, &mut sink).await?;
+        self.output = Some(self.whole()?);
+        Ok(())
     }
 
     /// The aggregate's changes in a step.
@@ -202,16 +218,58 @@ impl AggregateNode {
         let weights = (old_rows.iter().map(|_| -1))
             .chain(new_rows.iter().map(|_| 1))
             .collect();
+        if let Some(output) = &mut self.output {
+            let gone: HashSet<&[u8]> = old_rows.iter().map(|(k, _)| &k[..]).collect();
+            let added = batch.slice(old_rows.len(), new_rows.len());
+            output.mend(&gone, &added, new_rows.into_iter().map(|(k, _)| k))?;
+        }
         Ok(Delta { batch, weights })
     }
 
     /// Every group's row.
     pub fn full(&self) -> Result<Vec<RecordBatch>> {
+        match &self.output {
+            Some(output) => Ok(vec![output.batch.clone()]),
+            None => Ok(vec![self.whole()?.batch]),
+        }
+    }
+
+    /// Every group's row, from the groups.
+    fn whole(&self) -> Result<Output> {
         let results: Vec<(&[u8], Vec<Out>)> = (self.groups.iter())
             .filter(|(_, g)| g.rows > 0 || self.spec.global())
             .map(|(k, g)| (&k[..], self.spec.results(g)))
             .collect();
         let rows: Vec<(&[u8], &[Out])> = results.iter().map(|(k, r)| (*k, &r[..])).collect();
-        Ok(vec![self.spec.rows(&rows)?])
+        Ok(Output {
+            batch: self.spec.rows(&rows)?,
+            keys: results.iter().map(|(k, _)| Box::from(*k)).collect(),
+        })
+    }
+}
+
+impl Output {
+    /// Drops the rows of the groups in `gone` and appends `added`, whose rows are those
+    /// of the groups `keys`, in order.
+    fn mend(
+        &mut self,
+        gone: &HashSet<&[u8]>,
+        added: &RecordBatch,
+        keys: impl Iterator<Item = Box<[u8]>>,
+    ) -> Result<()> {
+        let mut batch = self.batch.clone();
+        if !gone.is_empty() {
+            let keep: BooleanArray = (self.keys.iter())
+                .map(|k| Some(!gone.contains(&k[..])))
+                .collect();
+            batch = filter_record_batch(&batch, &keep)?;
+            self.keys.retain(|k| !gone.contains(&k[..]));
+        }
+        if added.num_rows() > 0 {
+            batch = concat_batches(&batch.schema(), [&batch, added])?;
+            self.keys.extend(keys);
+        }
+        self.batch = batch;
+        Ok(())
     }
 }
