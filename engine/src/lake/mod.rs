@@ -108,6 +108,9 @@ pub struct Lake {
     commits: tokio::sync::broadcast::Sender<Arc<Committed>>,
     /// The rows of each canonical table at the versions registered so far.
     rows: Mutex<HashMap<(Table, i64), u64>>,
+    /// Each table as last read or written here, by URL: brought up to date (its new
+    /// commits read) when next used, instead of loaded again from its whole log.
+    tables: Mutex<HashMap<String, DeltaTable>>,
 }
 
 /// Per table, the stored keys (loaded on first use) behind a lock that serialises the
@@ -134,6 +137,7 @@ impl Lake {
             quarantine_keys: Mutex::new(HashMap::new()),
             commits: tokio::sync::broadcast::channel(4096).0,
             rows: Mutex::new(HashMap::new()),
+            tables: Mutex::new(HashMap::new()),
         };
         for table in Table::ALL {
             lake.ensure_table(&lake.table_url(table.name())?, table.schema())
@@ -176,6 +180,38 @@ impl Lake {
         )
     }
 
+    /// The table at `url` as it is now: the copy kept from its last use, brought up to
+    /// date, or (the first time, or when its log cannot be followed) loaded.
+    async fn load_latest(&self, url: &Url) -> Result<DeltaTable> {
+        let kept = (self.tables.lock().ok()).and_then(|t| t.get(url.as_str()).cloned());
+        let table = match kept {
+            Some(mut table) => match table.update_incremental(None).await {
+                Ok(()) => table,
+                Err(e) => {
+                    tracing::debug!(table = %url, error = %e, "the kept table could not be updated; loading it");
+                    self.load(url).await?
+                }
+            },
+            None => self.load(url).await?,
+        };
+        self.keep(url, &table);
+        Ok(table)
+    }
+
+    /// Keeps `table` for the next [`Lake::load_latest`] of `url`, unless a newer
+    /// version is kept already.
+    fn keep(&self, url: &Url, table: &DeltaTable) {
+        if table.version().is_none() {
+            return;
+        }
+        if let Ok(mut tables) = self.tables.lock() {
+            let newer = (tables.get(url.as_str())).is_none_or(|t| t.version() < table.version());
+            if newer {
+                tables.insert(url.to_string(), table.clone());
+            }
+        }
+    }
+
     async fn ensure_table(&self, url: &Url, schema: SchemaRef) -> Result<()> {
         let table = self.load(url).await?;
         if table.version().is_none() {
@@ -197,7 +233,7 @@ impl Lake {
 
     /// The current version of a canonical table.
     pub async fn version(&self, table: Table) -> Result<i64> {
-        let t = self.load(&self.table_url(table.name())?).await?;
+        let t = self.load_latest(&self.table_url(table.name())?).await?;
         Ok(version_of(&t))
     }
 
@@ -280,7 +316,8 @@ impl Lake {
         let keep = (self.commits.receiver_count() > 0).then_some(COMMITTED_ROWS);
         let (mut rx, reader) = stream::spawn_reader(table, source, keys, keep);
         let first = rx.recv().await;
-        let delta = self.load(&self.table_url(table.name())?).await?;
+        let url = self.table_url(table.name())?;
+        let delta = self.load_latest(&url).await?;
         let current = version_of(&delta);
         let written = match first {
             Some(Ok(first)) => {
@@ -315,6 +352,7 @@ impl Lake {
         let version = match written {
             Some(Ok(written)) => {
                 keys.commit(read.pending);
+                self.keep(&url, &written);
                 let version = version_of(&written);
                 if read.accepted > 0 {
                     // No receiver is not an error: nobody is listening.
@@ -376,7 +414,7 @@ impl Lake {
     /// Registers (or registers again) one canonical table with `ctx` at its current
     /// version; returns that version.
     pub async fn register_current(&self, ctx: &SessionContext, table: Table) -> Result<i64> {
-        let delta = self.load(&self.table_url(table.name())?).await?;
+        let delta = self.load_latest(&self.table_url(table.name())?).await?;
         let version = version_of(&delta);
         if let Ok(snapshot) = delta.snapshot() {
             let rows: u64 = (snapshot.log_data().iter())
@@ -483,7 +521,8 @@ impl Lake {
         batches: Vec<RecordBatch>,
         source_versions: &BTreeMap<String, i64>,
     ) -> Result<i64> {
-        let table = self.load(&self.model_url(name)?).await?;
+        let url = self.model_url(name)?;
+        let table = self.load_latest(&url).await?;
         let batches = if batches.is_empty() {
             vec![RecordBatch::new_empty(schema)]
         } else {
@@ -502,6 +541,7 @@ impl Lake {
             .with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite)
             .with_commit_properties(props)
             .await?;
+        self.keep(&url, &written);
         Ok(version_of(&written))
     }
 
