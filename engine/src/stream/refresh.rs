@@ -286,20 +286,22 @@ impl Refresher {
             .cloned()
             .collect();
         for model in &models {
-            let report = self.refresh_flow(model, None).await?;
-            out.models.push((report, RefreshMode::Incremental));
+            if let Some(report) = self.refresh_flow(model, None).await? {
+                out.models.push((report, RefreshMode::Incremental));
+            }
         }
         Ok(out)
     }
 
     /// Refreshes an incremental model: with `rows` (the new rows of each changed
     /// canonical table, by table), takes in those and the changes of the models it
-    /// reads; without, rebuilds its state.
+    /// reads; without, rebuilds its state. `None` when nothing it reads changed since
+    /// it was published (it is not written again).
     async fn refresh_flow(
         &mut self,
         model: &Model,
         rows: Option<&HashMap<Table, Option<Vec<RecordBatch>>>>,
-    ) -> Result<RunReport> {
+    ) -> Result<Option<RunReport>> {
         let started = std::time::Instant::now();
         let flow = self.flows.get(&model.name).expect("a flow of the model");
         let mut changes = Changes::new();
@@ -346,6 +348,18 @@ impl Refresher {
                 }
             }
         }
+        let same = |name: &String| match (flow.seen.get(name).cloned().flatten(), seen.get(name)) {
+            (Some(a), Some(Some(b))) => Arc::ptr_eq(&a, b),
+            (None, Some(None)) => true,
+            _ => false,
+        };
+        let unchanged = !rebuild
+            && (changes.values()).all(|deltas| deltas.iter().all(Delta::is_empty))
+            && flow.dataflow.top_reads().iter().all(same)
+            && self.store.get(&model.name).is_some();
+        if unchanged {
+            return Ok(None);
+        }
         for name in &models_read {
             self.register_stored(name)?;
         }
@@ -376,6 +390,7 @@ impl Refresher {
             started,
         )
         .await
+        .map(Some)
     }
 
     /// The partitions to recompute `model` in, by what it reads now.
@@ -517,8 +532,13 @@ impl Refresher {
             self.deferred.remove(&model.name);
             changed.insert(model.name.clone());
             if incremental {
-                let report = self.refresh_flow(model, Some(&new_rows)).await?;
-                out.models.push((report, RefreshMode::Incremental));
+                match self.refresh_flow(model, Some(&new_rows)).await? {
+                    Some(report) => out.models.push((report, RefreshMode::Incremental)),
+                    // Unchanged: what reads it need not be refreshed for it.
+                    None => {
+                        changed.remove(&model.name);
+                    }
+                }
             } else if let Some(report) = pipeline::refresh_full(
                 &self.ctx,
                 &self.lake,
