@@ -473,6 +473,18 @@ impl Refresher {
         result
     }
 
+    /// The models in the order of [`quickest_first`], by each one's last refresh.
+    fn refresh_order(&self) -> Vec<Model> {
+        let models = &self.pipeline.models;
+        let graph: Vec<(&str, &[String])> = (models.iter())
+            .map(|m| (m.name.as_str(), m.reads.as_slice()))
+            .collect();
+        let cost = |name: &str| self.timings.get(name).map_or(0.0, |(s, _)| *s);
+        (quickest_first(&graph, cost).into_iter())
+            .map(|i| models[i].clone())
+            .collect()
+    }
+
     async fn refresh_changed(&mut self) -> Result<Refreshed> {
         let dirty = std::mem::take(&mut self.dirty);
         let lost = std::mem::take(&mut self.lost);
@@ -507,7 +519,7 @@ impl Refresher {
             self.register_stored(&name)?;
             changed.insert(name);
         }
-        let models = self.pipeline.models.clone();
+        let models = self.refresh_order();
         for model in &models {
             let view = model.materialized == Materialized::View;
             if !view && !self.members.contains(&model.name) {
@@ -533,7 +545,12 @@ impl Refresher {
             changed.insert(model.name.clone());
             if incremental {
                 match self.refresh_flow(model, Some(&new_rows)).await? {
-                    Some(report) => out.models.push((report, RefreshMode::Incremental)),
+                    Some(report) => {
+                        let ended = std::time::Instant::now();
+                        self.timings
+                            .insert(model.name.clone(), (report.seconds, ended));
+                        out.models.push((report, RefreshMode::Incremental));
+                    }
                     // Unchanged: what reads it need not be refreshed for it.
                     None => {
                         changed.remove(&model.name);
@@ -649,4 +666,32 @@ fn model_change(before: Option<&ModelSnapshot>, now: Option<&ModelSnapshot>) -> 
     let old = before.map_or(&empty, |s| &s.batches);
     let new = now.map_or(&empty, |s| &s.batches);
     diff(&schema, old, new).ok()
+}
+
+/// Indices of `models` (name, what it reads) in an order that respects what each reads
+/// (a model after the models it reads) and, among those whose inputs are done, takes the
+/// one of least `cost` first (the earliest of equals): a quick model is not held up
+/// behind a slow one it does not read. Reads that are not in `models` (tables) do not
+/// order anything; should the reads form a cycle, the given order is kept for it.
+pub(crate) fn quickest_first(
+    models: &[(&str, &[String])],
+    cost: impl Fn(&str) -> f64,
+) -> Vec<usize> {
+    let names: HashSet<&str> = models.iter().map(|(name, _)| *name).collect();
+    let mut done: HashSet<&str> = HashSet::new();
+    let mut left: Vec<usize> = (0..models.len()).collect();
+    let mut out = Vec::with_capacity(models.len());
+    while !left.is_empty() {
+        let ready = |i: usize| {
+            (models[i].1.iter()).all(|r| !names.contains(r.as_str()) || done.contains(r.as_str()))
+        };
+        let next = (left.iter().enumerate())
+            .filter(|(_, i)| ready(**i))
+            .min_by(|(_, a), (_, b)| cost(models[**a].0).total_cmp(&cost(models[**b].0)))
+            .map_or(0, |(at, _)| at);
+        let i = left.remove(next);
+        done.insert(models[i].0);
+        out.push(i);
+    }
+    out
 }

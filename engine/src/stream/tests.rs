@@ -645,3 +645,29 @@ fn a_slow_model_waits_four_times_its_refresh_time() {
     assert!(defer(3.0, Duration::from_secs(11), 2.5));
     assert!(!defer(3.0, Duration::from_secs(12), 2.5));
 }
+
+/// The refresh order: `b` reads `a`; `c` reads only tables. With `a` slow, `c` goes
+/// before it; `b` still after `a`. With no timings yet, the given order is kept.
+#[test]
+fn quick_models_are_refreshed_before_slow_ones_they_do_not_read() {
+    use crate::stream::refresh::quickest_first;
+    let reads = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let (a, b, c) = (
+        reads(&["assessment_results"]),
+        reads(&["a"]),
+        reads(&["workers"]),
+    );
+    let models: Vec<(&str, &[String])> = vec![("a", &a), ("b", &b), ("c", &c)];
+    let cost = |name: &str| match name {
+        "a" => 1.2,
+        "b" => 0.1,
+        _ => 0.3,
+    };
+    assert_eq!(quickest_first(&models, cost), vec![2, 0, 1]);
+    assert_eq!(quickest_first(&models, |_| 0.0), vec![0, 1, 2]);
+    // A model read by a quick one comes first even when it is slow.
+    let (d, e) = (reads(&["c"]), reads(&[]));
+    let models: Vec<(&str, &[String])> = vec![("c", &c), ("d", &d), ("e", &e)];
+    let cost = |name: &str| if name == "c" { 5.0 } else { 0.1 };
+    assert_eq!(quickest_first(&models, cost), vec![2, 0, 1]);
+}
