@@ -317,12 +317,7 @@ impl Refresher {
             let taken = flow.dataflow.takes().contains(name);
             if taken && !rebuild {
                 let before = flow.seen.get(name).cloned().flatten();
-                let same = match (&before, &current) {
-                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-                    (None, None) => true,
-                    _ => false,
-                };
-                if !same {
+                if !same_snapshot(before.as_ref(), current.as_ref()) {
                     match model_change(before.as_deref(), current.as_deref()) {
                         Some(delta) => {
                             changes.insert(name.clone(), vec![delta]);
@@ -348,10 +343,10 @@ impl Refresher {
                 }
             }
         }
-        let same = |name: &String| match (flow.seen.get(name).cloned().flatten(), seen.get(name)) {
-            (Some(a), Some(Some(b))) => Arc::ptr_eq(&a, b),
-            (None, Some(None)) => true,
-            _ => false,
+        let same = |name: &String| {
+            let before = flow.seen.get(name).and_then(Option::as_ref);
+            seen.get(name)
+                .is_some_and(|now| same_snapshot(before, now.as_ref()))
         };
         let unchanged = !rebuild
             && (changes.values()).all(|deltas| deltas.iter().all(Delta::is_empty))
@@ -694,4 +689,13 @@ pub(crate) fn quickest_first(
         out.push(i);
     }
     out
+}
+
+/// Whether two looks at a model found the same publication (or both found none).
+fn same_snapshot(a: Option<&Arc<ModelSnapshot>>, b: Option<&Arc<ModelSnapshot>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
 }

@@ -50,7 +50,8 @@ pub struct AggregateNode {
     /// What it computes.
     pub spec: Spec,
     groups: HashMap<Box<[u8]>, Group>,
-    /// The output as it stands, with each row's group key (none until first read).
+    /// The output as it stands, with each row's group key (built when the state is built,
+    /// none after a reset).
     output: Option<Output>,
 }
 
