@@ -59,6 +59,12 @@ pub struct StreamConfig {
     pub slow_model_seconds: f64,
     /// Threads of the lane that recomputes models in full (at least 1).
     pub recompute_threads: usize,
+    /// An incremental model that no other model reads and that holds more than this
+    /// many rows when serving starts is refreshed on a lane of its own (0 = never).
+    pub large_model_rows: usize,
+    /// How many steps below normal priority (Linux nice) the threads of the lanes of
+    /// large incremental models and of models recomputed in full run (0 = the same).
+    pub background_nice: i32,
 }
 
 /// The pseudonymisation secret: inline, or in a file (the file wins when both are set).

@@ -272,7 +272,7 @@ pub(crate) async fn publish(
     let rows = snapshot.rows();
     store.publish(snapshot);
     let seconds = started.elapsed().as_secs_f64();
-    tracing::info!(model = %model.name, rows, version, seconds, mode = refresh_mode.as_str(), "model refreshed");
+    tracing::info!(model = %model.name, rows, version, query_seconds, seconds, mode = refresh_mode.as_str(), "model refreshed");
     Ok(RunReport {
         model: model.name.clone(),
         rows,

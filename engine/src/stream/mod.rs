@@ -4,10 +4,12 @@
 //!   [`StreamOptions`].
 //! - [`refresh`]: the [`Refresher`](refresh::Refresher): after commits, the models
 //!   downstream of the changed tables, and only those, at most once per commit interval,
-//!   in two lanes (incremental models; models recomputed in full).
+//!   in lanes (incremental models; large incremental models nothing reads; models
+//!   recomputed in full).
 //! - [`dataflow`]: which models are kept as a dataflow that takes in only the changes,
 //!   and how.
 //! - [`boards`]: the live competition boards fed from each commit of scores.
+//! - `lane.rs`: a background lane on threads of its own, at a lower priority.
 //! - [`maintain`]: compaction (Delta `OPTIMIZE`) and retention (`VACUUM`) of the tables.
 //! - `tests.rs`: incremental models against full recomputes, refresh after commits.
 //!
@@ -16,12 +18,14 @@
 
 pub mod boards;
 pub mod dataflow;
+mod lane;
 pub mod maintain;
 pub mod refresh;
 
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,19 +70,22 @@ impl StreamOptions {
     }
 }
 
-/// The background tasks of a serving engine: the refreshers and table maintenance.
+/// The background work of a serving engine: the refreshers and table maintenance.
 pub struct Streaming {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
-    /// The lane recomputing models in full, on threads of its own.
-    recompute: Option<std::thread::JoinHandle<()>>,
+    /// The refresh lanes, each on threads of its own.
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Streaming {
     /// Starts following `lake`'s commits: the models of `pipeline` in `store` are
-    /// refreshed after each, in two lanes ([`Refresher::lanes`]): the incremental models
-    /// on this runtime, the ones recomputed in full on `stream.recompute_threads` threads
-    /// of their own. The incremental models' state is built first (from the whole of
+    /// refreshed after each, in lanes ([`Refresher::lanes`]), each on threads of its
+    /// own: the incremental models; the ones recomputed in full (on
+    /// `stream.recompute_threads` threads); the large incremental models nothing reads
+    /// (more than `stream.large_model_rows` rows in `store` now). The threads of the last
+    /// two, the background lanes, run `stream.background_nice` steps below normal
+    /// priority. The incremental models' state is built first (from the whole of
     /// each table), so this takes as long as computing them once. Unless `fresh` (the
     /// store's models were just computed from the current tables), every model is
     /// refreshed once at the start. With `boards`, the live competition boards are fed
@@ -97,7 +104,8 @@ impl Streaming {
     ) -> Result<Streaming> {
         let options = StreamOptions::from_config(config);
         // Subscribed before the tables are read, so that no commit falls in between.
-        let (commits, slow_commits) = (lake.subscribe(), lake.subscribe());
+        let (commits, slow_commits, large_commits) =
+            (lake.subscribe(), lake.subscribe(), lake.subscribe());
         let mut incremental = Refresher::new(
             config,
             lake.clone(),
@@ -108,31 +116,35 @@ impl Streaming {
         )
         .await?;
         let (fast, slow) = incremental.lanes();
-        incremental.restrict(&fast);
-        let mut recompute = if slow.is_empty() {
-            None
-        } else {
-            let refresher = Refresher::new(
-                config,
-                lake.clone(),
-                reference,
-                pipeline.clone(),
-                store.clone(),
-                Some(&slow),
-            )
-            .await?;
-            Some(refresher)
+        let large = incremental.large_leaves(&fast, config.stream.large_model_rows);
+        incremental.restrict(&fast.difference(&large).cloned().collect());
+        // A refresher of some of the models, none when there are none.
+        let lane = |members: HashSet<String>| {
+            let (lake, pipeline, store) = (lake.clone(), pipeline.clone(), store.clone());
+            async move {
+                if members.is_empty() {
+                    return Ok(None);
+                }
+                let r = Refresher::new(config, lake, reference, pipeline, store, Some(&members));
+                r.await.map(Some)
+            }
         };
+        let mut large = lane(large).await?;
+        let mut recompute = lane(slow).await?;
         let mut built = incremental.rebuild_incremental().await?.models;
+        if let Some(r) = &mut large {
+            built.extend(r.rebuild_incremental().await?.models);
+        }
         if let Some(r) = &mut recompute {
             built.extend(r.rebuild_incremental().await?.models);
         }
         // The lanes hear of each other's publications from now on: the states just built
         // are the models as they were (or, unless `fresh`, every model is refreshed).
-        let (published, slow_published) = (store.subscribe(), store.subscribe());
+        let (published, slow_published, large_published) =
+            (store.subscribe(), store.subscribe(), store.subscribe());
         if !fresh {
             incremental.mark_all_dirty();
-            if let Some(r) = &mut recompute {
+            for r in [&mut large, &mut recompute].into_iter().flatten() {
                 r.mark_all_dirty();
             }
         }
@@ -140,39 +152,38 @@ impl Streaming {
             tracing::info!(model = %report.model, rows = report.rows, seconds = report.seconds, "incremental state built");
         }
         let (stop, stopped) = watch::channel(false);
-        let mut tasks = vec![tokio::spawn(incremental.run(
-            commits,
-            published,
-            options.commit_interval,
-            stopped.clone(),
-            refreshed.clone(),
-        ))];
-        let recompute = match recompute {
-            Some(refresher) => {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(config.stream.recompute_threads.max(1))
-                    .thread_name("skillbrain-recompute")
-                    .enable_all()
-                    .build()
-                    .map_err(|e| crate::Error::Internal(format!("cannot start threads: {e}")))?;
-                let stopped = stopped.clone();
-                let interval = options.commit_interval;
-                let thread = std::thread::Builder::new()
-                    .name("skillbrain-recompute".into())
-                    .spawn(move || {
-                        runtime.block_on(refresher.run(
-                            slow_commits,
-                            slow_published,
-                            interval,
-                            stopped,
-                            refreshed,
-                        ))
-                    })
-                    .map_err(|e| crate::Error::Internal(format!("cannot start a thread: {e}")))?;
-                Some(thread)
-            }
-            None => None,
-        };
+        // Each lane on threads of its own: a refresh is not queued behind the requests
+        // the server's runtime answers, nor they behind it.
+        let mut tasks = Vec::new();
+        let nice = config.stream.background_nice;
+        let mut threads = Vec::new();
+        {
+            let (stopped, refreshed) = (stopped.clone(), refreshed.clone());
+            let interval = options.commit_interval;
+            threads.push(lane::spawn("skillbrain-refresh", 2, 0, move || {
+                incremental.run(commits, published, interval, stopped, refreshed)
+            })?);
+        }
+        if let Some(refresher) = large {
+            let names: Vec<String> = refresher.modes().into_iter().map(|(n, ..)| n).collect();
+            tracing::info!(models = ?names, "large incremental models refreshed on a lane of their own");
+            let (stopped, refreshed) = (stopped.clone(), refreshed.clone());
+            let interval = options.commit_interval;
+            threads.push(lane::spawn("skillbrain-large", 1, nice, move || {
+                refresher.run(large_commits, large_published, interval, stopped, refreshed)
+            })?);
+        }
+        if let Some(refresher) = recompute {
+            let (stopped, refreshed) = (stopped.clone(), refreshed.clone());
+            let interval = options.commit_interval;
+            let workers = config.stream.recompute_threads;
+            threads.push(lane::spawn(
+                "skillbrain-recompute",
+                workers,
+                nice,
+                move || refresher.run(slow_commits, slow_published, interval, stopped, refreshed),
+            )?);
+        }
         if let Some(restored) = boards {
             tasks.push(tokio::spawn(boards::feed(
                 lake.clone(),
@@ -192,7 +203,7 @@ impl Streaming {
         Ok(Streaming {
             stop,
             tasks,
-            recompute,
+            threads,
         })
     }
 
@@ -202,7 +213,7 @@ impl Streaming {
         for task in self.tasks {
             let _ = task.await;
         }
-        if let Some(thread) = self.recompute {
+        for thread in self.threads {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
     }

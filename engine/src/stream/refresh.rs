@@ -3,11 +3,13 @@
 //! those, at most once per commit interval. A model kept as a [`Dataflow`] takes in
 //! only the changes; the others are recomputed.
 //!
-//! A serving engine runs two refreshers, its *lanes* ([`Refresher::lanes`]): one for the
+//! A serving engine runs its refreshers in *lanes* ([`Refresher::lanes`]): one for the
 //! incremental models (and only those reading nothing but canonical tables, views and
 //! each other), one for every model recomputed in full (and what reads them), on its
-//! own threads. A slow recompute then neither holds up nor starves the incremental
-//! models; each lane hears of the other's publications through the model store.
+//! own threads, and one for the large incremental models nothing reads
+//! ([`Refresher::large_leaves`]). A slow recompute then neither holds up nor starves the
+//! incremental models, nor does rewriting a large one hold up the small ones; each lane
+//! hears of the others' publications through the model store.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -268,6 +270,19 @@ impl Refresher {
             .map(str::to_string)
             .collect();
         (fast, slow)
+    }
+
+    /// Of the incremental models in `lane`, those that no other model reads and that
+    /// hold more than `min_rows` rows in the store (none when `min_rows` is 0): see
+    /// [`large_leaves`].
+    pub fn large_leaves(&self, lane: &HashSet<String>, min_rows: usize) -> HashSet<String> {
+        let graph: Vec<(&str, &[String])> = (self.pipeline.models.iter())
+            .map(|m| (m.name.as_str(), m.reads.as_slice()))
+            .collect();
+        let rows = |name: &str| self.store.get(name).map(|s| s.rows());
+        (large_leaves(&graph, rows, min_rows).into_iter())
+            .filter(|name| lane.contains(name) && self.flows.contains_key(name))
+            .collect()
     }
 
     /// Keeps only `members` (dropping the state of the others).
@@ -689,6 +704,27 @@ pub(crate) fn quickest_first(
         out.push(i);
     }
     out
+}
+
+/// The models (name, what it reads) that no model reads and whose `rows` are more than
+/// `min_rows` (none when `min_rows` is 0; a model with no rows known is not large).
+/// Rewriting such a model after each commit takes long, and nothing waits for it: it can
+/// be refreshed on a lane of its own without holding up the others.
+pub(crate) fn large_leaves(
+    models: &[(&str, &[String])],
+    rows: impl Fn(&str) -> Option<usize>,
+    min_rows: usize,
+) -> HashSet<String> {
+    if min_rows == 0 {
+        return HashSet::new();
+    }
+    let read: HashSet<&str> = (models.iter())
+        .flat_map(|(_, reads)| reads.iter().map(String::as_str))
+        .collect();
+    (models.iter())
+        .filter(|(name, _)| !read.contains(name) && rows(name).is_some_and(|n| n > min_rows))
+        .map(|(name, _)| name.to_string())
+        .collect()
 }
 
 /// Whether two looks at a model found the same publication (or both found none).

@@ -671,3 +671,34 @@ fn quick_models_are_refreshed_before_slow_ones_they_do_not_read() {
     let cost = |name: &str| if name == "c" { 5.0 } else { 0.1 };
     assert_eq!(quickest_first(&models, cost), vec![2, 0, 1]);
 }
+
+/// Which models get a lane of their own: `big` (rows 300 > 100) is read by nothing;
+/// `wide` is as large but `reader` reads it; `small` is read by nothing but holds 50
+/// rows; `unknown` has never been published. A threshold of 0 turns the lane off.
+#[test]
+fn only_large_models_nothing_reads_get_a_lane_of_their_own() {
+    use crate::stream::refresh::large_leaves;
+    let reads = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let (tables, wide) = (reads(&["assessment_results"]), reads(&["wide"]));
+    let models: Vec<(&str, &[String])> = vec![
+        ("big", &tables),
+        ("wide", &tables),
+        ("reader", &wide),
+        ("small", &tables),
+        ("unknown", &tables),
+    ];
+    let rows = |name: &str| match name {
+        "big" | "wide" => Some(300),
+        "reader" => Some(1_000),
+        "small" => Some(50),
+        _ => None,
+    };
+    let large = large_leaves(&models, rows, 100);
+    assert_eq!(large, ["big".to_string(), "reader".to_string()].into());
+    // Exactly at the threshold is not more than it.
+    assert_eq!(
+        large_leaves(&models, rows, 300),
+        ["reader".to_string()].into()
+    );
+    assert!(large_leaves(&models, rows, 0).is_empty());
+}
