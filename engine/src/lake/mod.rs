@@ -198,6 +198,29 @@ impl Lake {
         Ok(table)
     }
 
+    /// After a commit made `written` (committed without a checkpoint): keeps it for the
+    /// next [`Lake::load_latest`], and every [`CHECKPOINT_EVERY`]th version writes a
+    /// checkpoint of it in the background. Writing one replays the commits before it;
+    /// done in the commit, it held up the append or the model refresh that made it.
+    fn committed(&self, url: &Url, written: &DeltaTable) {
+        self.keep(url, written);
+        let Some(version) = written.version() else {
+            return;
+        };
+        if (version + 1) % CHECKPOINT_EVERY != 0 {
+            return;
+        }
+        let (table, url) = (written.clone(), url.to_string());
+        // Outside a runtime (never, in practice) the checkpoint is left to maintenance.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = deltalake::checkpoints::create_checkpoint(&table, None).await {
+                    tracing::warn!(table = %url, version, error = %e, "cannot write a checkpoint; table maintenance will");
+                }
+            });
+        }
+    }
+
     /// Keeps `table` for the next [`Lake::load_latest`] of `url`, unless a newer
     /// version is kept already.
     fn keep(&self, url: &Url, table: &DeltaTable) {
@@ -352,7 +375,7 @@ impl Lake {
         let version = match written {
             Some(Ok(written)) => {
                 keys.commit(read.pending);
-                self.keep(&url, &written);
+                self.committed(&url, &written);
                 let version = version_of(&written);
                 if read.accepted > 0 {
                     // No receiver is not an error: nobody is listening.
@@ -500,6 +523,27 @@ impl Lake {
         Ok(metrics.files_deleted.len())
     }
 
+    /// Writes a checkpoint of the table at `url` at its current version (its state in one
+    /// Parquet file, so that opening it reads no older commit), unless it has one there
+    /// or has no version; returns whether it wrote one.
+    pub async fn checkpoint(&self, url: &Url) -> Result<bool> {
+        use object_store::ObjectStoreExt as _;
+        let table = self.load(url).await?;
+        let Some(version) = table.version() else {
+            return Ok(false);
+        };
+        let path =
+            object_store::path::Path::from(format!("_delta_log/{version:020}.checkpoint.parquet"));
+        let store = table.log_store().object_store(None);
+        match store.head(&path).await {
+            Ok(_) => return Ok(false),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(deltalake::DeltaTableError::from(e).into()),
+        }
+        deltalake::checkpoints::create_checkpoint(&table, None).await?;
+        Ok(true)
+    }
+
     /// Registers every canonical table with `ctx` under its name, each at its current
     /// version; returns those versions by table name.
     pub async fn register_canonical(&self, ctx: &SessionContext) -> Result<BTreeMap<String, i64>> {
@@ -528,7 +572,8 @@ impl Lake {
         } else {
             batches
         };
-        let mut props = CommitProperties::default();
+        // The checkpoint in the background ([`Lake::committed`]).
+        let mut props = CommitProperties::default().with_create_checkpoint(false);
         if !source_versions.is_empty() {
             props = props.with_metadata([(
                 SOURCE_VERSIONS.to_string(),
@@ -541,7 +586,7 @@ impl Lake {
             .with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite)
             .with_commit_properties(props)
             .await?;
-        self.keep(&url, &written);
+        self.committed(&url, &written);
         Ok(version_of(&written))
     }
 
@@ -589,8 +634,13 @@ fn slot_of(slots: &Slots, table: Table) -> Result<Arc<tokio::sync::Mutex<Option<
     Ok(slots.entry(table).or_default().clone())
 }
 
+/// A table gets a checkpoint every this many versions (Delta's default interval).
+const CHECKPOINT_EVERY: u64 = 100;
+
+/// The properties of an append: its transaction, if any; the checkpoint is written in the
+/// background ([`Lake::committed`]).
 fn commit_properties(txn: Option<(String, i64)>) -> CommitProperties {
-    let props = CommitProperties::default();
+    let props = CommitProperties::default().with_create_checkpoint(false);
     match txn {
         Some((app_id, version)) => {
             props.with_application_transaction(Transaction::new(app_id, version))

@@ -134,6 +134,83 @@ async fn a_model_is_overwritten_and_read_back_with_its_version() {
     assert!(lake.read_model("never").await.unwrap().is_none());
 }
 
+/// A model refreshed a hundred times gets its checkpoint at version 99 in the background,
+/// not in the commit; `checkpoint` (maintenance) writes one at the current version,
+/// once, and the table read back from it holds the last rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_follows_every_hundredth_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = lake_root_url(dir.path().to_str().unwrap()).unwrap();
+    let lake = Lake::open(root, HashMap::new()).await.unwrap();
+    let b = dimension_rows(&[("a", "x", 1.0), ("b", "y", 2.0), ("c", "z", 3.0)]);
+    let none = std::collections::BTreeMap::new();
+    let mut last = 0;
+    // Versions 0 to 98.
+    for i in 0..99 {
+        let rows = b.slice(0, 1 + i % 3);
+        last = lake
+            .write_model("m", b.schema(), vec![rows], &none)
+            .await
+            .unwrap();
+    }
+    assert_eq!(last, 98);
+    let log = dir.path().join("models/m/_delta_log");
+    let checkpoints = || -> Vec<String> {
+        let mut names: Vec<String> = (std::fs::read_dir(&log).unwrap())
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("checkpoint.parquet"))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(checkpoints(), Vec::<String>::new());
+    // The hundredth version (99): its checkpoint follows the commit.
+    let v99 = b.slice(0, 2);
+    assert_eq!(
+        lake.write_model("m", b.schema(), vec![v99], &none)
+            .await
+            .unwrap(),
+        99
+    );
+    let want = vec!["00000000000000000099.checkpoint.parquet".to_string()];
+    let waited = std::time::Instant::now();
+    while checkpoints() != want {
+        assert!(
+            waited.elapsed().as_secs() < 30,
+            "no checkpoint: {:?}",
+            checkpoints()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let url = lake.model_url("m").unwrap();
+    assert!(
+        !lake.checkpoint(&url).await.unwrap(),
+        "one at version 99 already"
+    );
+    let v100 = b.slice(0, 3);
+    lake.write_model("m", b.schema(), vec![v100], &none)
+        .await
+        .unwrap();
+    assert!(lake.checkpoint(&url).await.unwrap());
+    assert_eq!(
+        checkpoints().last().unwrap(),
+        "00000000000000000100.checkpoint.parquet"
+    );
+    let stored = lake.read_model("m").await.unwrap().unwrap();
+    assert_eq!(stored.version, 100);
+    assert_eq!(
+        stored.batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+        3
+    );
+    // A table never written has nothing to checkpoint.
+    assert!(
+        !lake
+            .checkpoint(&lake.model_url("never").unwrap())
+            .await
+            .unwrap()
+    );
+}
+
 #[tokio::test]
 async fn a_source_that_fails_midway_commits_nothing_and_leaves_its_keys_unclaimed() {
     let dir = tempfile::tempdir().unwrap();

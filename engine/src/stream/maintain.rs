@@ -1,7 +1,8 @@
 //! Table maintenance while serving: micro-batches leave many small files, and every
 //! model refresh rewrites its table. Periodically, each canonical and quarantine table
 //! with many files is compacted (Delta `OPTIMIZE`: rows rewritten into fewer files in a
-//! new version, none changed), and files that no version younger than the retention
+//! new version, none changed), each model table gets a checkpoint of its current
+//! version (refreshes write none), and files that no version younger than the retention
 //! needs are deleted (`VACUUM`). Readers keep reading the snapshot they opened and
 //! writers keep appending; a compaction whose commit conflicts is tried again the next
 //! time.
@@ -29,10 +30,13 @@ pub struct Maintained {
     pub files_added: u64,
     /// Files deleted by vacuum.
     pub files_deleted: usize,
+    /// Model tables given a checkpoint.
+    pub checkpoints: usize,
 }
 
 /// Maintains every table once: compacts the canonical and quarantine tables that have
-/// `options.compact_min_files` files or more, then vacuums them and the model tables.
+/// `options.compact_min_files` files or more, then vacuums them; gives each model table a
+/// checkpoint of its current version and vacuums it.
 pub async fn maintain_once(
     lake: &Lake,
     models: &[String],
@@ -54,9 +58,9 @@ pub async fn maintain_once(
         done.files_deleted += lake.vacuum(url, options.retention).await?;
     }
     for name in models {
-        done.files_deleted += lake
-            .vacuum(&lake.model_url(name)?, options.model_retention)
-            .await?;
+        let url = lake.model_url(name)?;
+        done.checkpoints += usize::from(lake.checkpoint(&url).await?);
+        done.files_deleted += lake.vacuum(&url, options.model_retention).await?;
     }
     Ok(done)
 }
@@ -80,6 +84,7 @@ pub async fn run(
                 files_removed = done.files_removed,
                 files_added = done.files_added,
                 files_deleted = done.files_deleted,
+                checkpoints = done.checkpoints,
                 "tables maintained"
             ),
             Err(e) => tracing::warn!(error = %e, "table maintenance failed; tried again later"),

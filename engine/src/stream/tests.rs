@@ -479,6 +479,16 @@ async fn compaction_and_vacuum_keep_every_row_and_every_result() {
     let done = maintain_once(&ctx.lake, &models, &options).await.unwrap();
     assert!(done.compacted >= 1, "{done:?}");
     assert!(done.files_deleted >= before_files, "{done:?}");
+    // Every model table got a checkpoint of its version; the next run has none to make.
+    assert_eq!(done.checkpoints, models.len(), "{done:?}");
+    let again = maintain_once(&ctx.lake, &models, &options).await.unwrap();
+    assert_eq!(again.checkpoints, 0, "{again:?}");
+    for name in &models {
+        let stored = ctx.lake.read_model(name).await.unwrap().unwrap();
+        let published = before.get(name).unwrap();
+        assert_eq!(stored.version, published.version, "{name}");
+        assert_same(name, &published.grain, &stored.batches, &published.batches);
+    }
     let after_files = files("assessment_results");
     assert!(after_files < 5, "{after_files} files after compaction");
     let after = recompute(&ctx).await;
