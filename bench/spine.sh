@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Spine benchmark: generate a city with EVENTS assessment events, ingest it into a fresh
 # lake, refresh every model RUNS times, and run the same model SQL in DuckDB on the same
-# Parquet files (the lake's), RUNS times. Prints the figures and the ratios.
+# Parquet files (the lake's), RUNS times, the two in turn. Prints the figures and the
+# ratios.
 #
 #   bash bench/spine.sh                       # 10M events, 500k workers
 #   EVENTS=1000000 WORKERS=50000 RUNS=2 bash bench/spine.sh
@@ -39,14 +40,14 @@ echo "== ingest"
   "$BIN" --lake "$DIR/lake" ingest "$DIR/city" >"$DIR/ingest.log"
 cat "$DIR/ingest.log"
 
-echo "== skillbrain run x$RUNS"
+# The two engines take turns (skillbrain run i, then DuckDB run i), so that a change in
+# the machine's load during the benchmark weighs on both alike.
+echo "== skillbrain run and duckdb, in turn, x$RUNS"
 for i in $(seq "$RUNS"); do
   /usr/bin/time -f '%e %M' -o "$DIR/run.$i.time" "$BIN" --lake "$DIR/lake" --queries "$QUERIES" run >"$DIR/run.$i.log"
+  bench/.venv/bin/python bench/duckdb_models.py --lake "$DIR/lake" --queries "$QUERIES" --threads "$THREADS" --runs 1 >"$DIR/duckdb.$i.json"
 done
 cat "$DIR/run.1.log"
-
-echo "== duckdb x$RUNS"
-bench/.venv/bin/python bench/duckdb_models.py --lake "$DIR/lake" --queries "$QUERIES" --threads "$THREADS" --runs "$RUNS" >"$DIR/duckdb.json"
 
 bench/.venv/bin/python - "$DIR" "$RUNS" <<'PY'
 import json, math, re, statistics, sys
@@ -67,7 +68,14 @@ for i in range(1, runs + 1):
         p = line.split()
         if len(p) == 5 and p[0] != "model" and not p[0].isdigit():
             sb.setdefault(p[0], []).append(float(p[3]))
-duck = json.load(open(f"{d}/duckdb.json"))
+duck = None
+for i in range(1, runs + 1):
+    one = json.load(open(f"{d}/duckdb.{i}.json"))
+    if duck is None:
+        duck = one
+    else:
+        for name, v in one["models"].items():
+            duck["models"][name]["seconds"] += v["seconds"]
 print()
 print(f"generate: {gen_s:.1f} s, peak RSS {gen_mb:.0f} MiB")
 print(f"ingest:   {rows} rows in {ing_s:.1f} s = {rows / ing_s:,.0f} rows/s, peak RSS {ing_mb:.0f} MiB")
