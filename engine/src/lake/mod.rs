@@ -544,6 +544,37 @@ impl Lake {
         Ok(true)
     }
 
+    /// Deletes the log files of the table at `url` that no version younger than
+    /// `retention` needs and that a checkpoint makes unnecessary (with `None`, the
+    /// table's own log retention: Delta's 30 days); returns how many. A version older
+    /// than that can no longer be read.
+    pub async fn expire_logs(
+        &self,
+        url: &Url,
+        retention: Option<chrono::Duration>,
+    ) -> Result<usize> {
+        let table = self.load(url).await?;
+        if table.version().is_none() {
+            return Ok(0);
+        }
+        let deleted = match retention {
+            None => deltalake::checkpoints::cleanup_metadata(&table, None).await?,
+            Some(retention) => {
+                let version = table.snapshot()?.version();
+                let cutoff = (chrono::Utc::now() - retention).timestamp_millis();
+                let store = table.log_store();
+                deltalake::checkpoints::cleanup_expired_logs_for(
+                    version,
+                    store.as_ref(),
+                    cutoff,
+                    None,
+                )
+                .await?
+            }
+        };
+        Ok(deleted)
+    }
+
     /// Registers every canonical table with `ctx` under its name, each at its current
     /// version; returns those versions by table name.
     pub async fn register_canonical(&self, ctx: &SessionContext) -> Result<BTreeMap<String, i64>> {
@@ -572,8 +603,11 @@ impl Lake {
         } else {
             batches
         };
-        // The checkpoint in the background ([`Lake::committed`]).
-        let mut props = CommitProperties::default().with_create_checkpoint(false);
+        // The checkpoint in the background ([`Lake::committed`]), expired log files by
+        // maintenance ([`commit_properties`]).
+        let mut props = CommitProperties::default()
+            .with_create_checkpoint(false)
+            .with_cleanup_expired_logs(Some(false));
         if !source_versions.is_empty() {
             props = props.with_metadata([(
                 SOURCE_VERSIONS.to_string(),
@@ -638,9 +672,13 @@ fn slot_of(slots: &Slots, table: Table) -> Result<Arc<tokio::sync::Mutex<Option<
 const CHECKPOINT_EVERY: u64 = 100;
 
 /// The properties of an append: its transaction, if any; the checkpoint is written in the
-/// background ([`Lake::committed`]).
+/// background ([`Lake::committed`]), and expired log files are deleted by maintenance
+/// ([`Lake::expire_logs`]): Delta looks for them after every commit by listing the whole
+/// log, which grows with every version.
 fn commit_properties(txn: Option<(String, i64)>) -> CommitProperties {
-    let props = CommitProperties::default().with_create_checkpoint(false);
+    let props = CommitProperties::default()
+        .with_create_checkpoint(false)
+        .with_cleanup_expired_logs(Some(false));
     match txn {
         Some((app_id, version)) => {
             props.with_application_transaction(Transaction::new(app_id, version))

@@ -3,7 +3,8 @@
 //! with many files is compacted (Delta `OPTIMIZE`: rows rewritten into fewer files in a
 //! new version, none changed), each model table gets a checkpoint of its current
 //! version (refreshes write none), and files that no version younger than the retention
-//! needs are deleted (`VACUUM`). Readers keep reading the snapshot they opened and
+//! needs are deleted (`VACUUM`), log files with them (model tables: those older than
+//! `stream.model_retention_minutes`; the others: Delta's 30 days). Readers keep reading the snapshot they opened and
 //! writers keep appending; a compaction whose commit conflicts is tried again the next
 //! time.
 
@@ -32,11 +33,14 @@ pub struct Maintained {
     pub files_deleted: usize,
     /// Model tables given a checkpoint.
     pub checkpoints: usize,
+    /// Log files deleted (of versions older than the retention, before a checkpoint).
+    pub logs_deleted: usize,
 }
 
 /// Maintains every table once: compacts the canonical and quarantine tables that have
-/// `options.compact_min_files` files or more, then vacuums them; gives each model table a
-/// checkpoint of its current version and vacuums it.
+/// `options.compact_min_files` files or more, then vacuums them and deletes their expired
+/// log files; gives each model table a checkpoint of its current version, vacuums it and
+/// deletes its log files older than `options.model_retention`.
 pub async fn maintain_once(
     lake: &Lake,
     models: &[String],
@@ -56,11 +60,14 @@ pub async fn maintain_once(
             done.files_added += added;
         }
         done.files_deleted += lake.vacuum(url, options.retention).await?;
+        done.logs_deleted += lake.expire_logs(url, None).await?;
     }
     for name in models {
         let url = lake.model_url(name)?;
         done.checkpoints += usize::from(lake.checkpoint(&url).await?);
         done.files_deleted += lake.vacuum(&url, options.model_retention).await?;
+        // A model's older versions go with their files.
+        done.logs_deleted += (lake.expire_logs(&url, Some(options.model_retention))).await?;
     }
     Ok(done)
 }
@@ -85,6 +92,7 @@ pub async fn run(
                 files_added = done.files_added,
                 files_deleted = done.files_deleted,
                 checkpoints = done.checkpoints,
+                logs_deleted = done.logs_deleted,
                 "tables maintained"
             ),
             Err(e) => tracing::warn!(error = %e, "table maintenance failed; tried again later"),
