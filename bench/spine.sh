@@ -68,14 +68,10 @@ for i in range(1, runs + 1):
         p = line.split()
         if len(p) == 5 and p[0] != "model" and not p[0].isdigit():
             sb.setdefault(p[0], []).append(float(p[3]))
-duck = None
-for i in range(1, runs + 1):
-    one = json.load(open(f"{d}/duckdb.{i}.json"))
-    if duck is None:
-        duck = one
-    else:
-        for name, v in one["models"].items():
-            duck["models"][name]["seconds"] += v["seconds"]
+duck = json.load(open(f"{d}/duckdb.1.json"))
+for i in range(2, runs + 1):
+    for name, v in json.load(open(f"{d}/duckdb.{i}.json"))["models"].items():
+        duck["models"][name]["seconds"] += v["seconds"]
 print()
 print(f"generate: {gen_s:.1f} s, peak RSS {gen_mb:.0f} MiB")
 print(f"ingest:   {rows} rows in {ing_s:.1f} s = {rows / ing_s:,.0f} rows/s, peak RSS {ing_mb:.0f} MiB")

@@ -528,7 +528,7 @@ impl Lake {
     /// or has no version; returns whether it wrote one.
     pub async fn checkpoint(&self, url: &Url) -> Result<bool> {
         use object_store::ObjectStoreExt as _;
-        let table = self.load(url).await?;
+        let table = self.load_latest(url).await?;
         let Some(version) = table.version() else {
             return Ok(false);
         };
@@ -553,7 +553,7 @@ impl Lake {
         url: &Url,
         retention: Option<chrono::Duration>,
     ) -> Result<usize> {
-        let table = self.load(url).await?;
+        let table = self.load_latest(url).await?;
         if table.version().is_none() {
             return Ok(0);
         }
@@ -603,11 +603,7 @@ impl Lake {
         } else {
             batches
         };
-        // The checkpoint in the background ([`Lake::committed`]), expired log files by
-        // maintenance ([`commit_properties`]).
-        let mut props = CommitProperties::default()
-            .with_create_checkpoint(false)
-            .with_cleanup_expired_logs(Some(false));
+        let mut props = commit_properties(None);
         if !source_versions.is_empty() {
             props = props.with_metadata([(
                 SOURCE_VERSIONS.to_string(),
@@ -671,8 +667,8 @@ fn slot_of(slots: &Slots, table: Table) -> Result<Arc<tokio::sync::Mutex<Option<
 /// A table gets a checkpoint every this many versions (Delta's default interval).
 const CHECKPOINT_EVERY: u64 = 100;
 
-/// The properties of an append: its transaction, if any; the checkpoint is written in the
-/// background ([`Lake::committed`]), and expired log files are deleted by maintenance
+/// The properties of a commit (an append, with its transaction if any; a model write):
+/// the checkpoint is written in the background ([`Lake::committed`]), and expired log files are deleted by maintenance
 /// ([`Lake::expire_logs`]): Delta looks for them after every commit by listing the whole
 /// log, which grows with every version.
 fn commit_properties(txn: Option<(String, i64)>) -> CommitProperties {

@@ -4,9 +4,9 @@
 //! new version, none changed), each model table gets a checkpoint of its current
 //! version (refreshes write none), and files that no version younger than the retention
 //! needs are deleted (`VACUUM`), log files with them (model tables: those older than
-//! `stream.model_retention_minutes`; the others: Delta's 30 days). Readers keep reading the snapshot they opened and
-//! writers keep appending; a compaction whose commit conflicts is tried again the next
-//! time.
+//! `stream.model_retention_minutes`; the others: Delta's 30 days). Readers keep reading
+//! the snapshot they opened and writers keep appending; a compaction whose commit
+//! conflicts is tried again the next time.
 
 use std::time::Duration;
 
@@ -67,7 +67,9 @@ pub async fn maintain_once(
         done.checkpoints += usize::from(lake.checkpoint(&url).await?);
         done.files_deleted += lake.vacuum(&url, options.model_retention).await?;
         // A model's older versions go with their files.
-        done.logs_deleted += (lake.expire_logs(&url, Some(options.model_retention))).await?;
+        done.logs_deleted += lake
+            .expire_logs(&url, Some(options.model_retention))
+            .await?;
     }
     Ok(done)
 }

@@ -29,12 +29,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::lake::Lake;
+use crate::lake::{Committed, Lake};
 use crate::pipeline::Pipeline;
 use crate::store::ModelStore;
 
@@ -154,36 +154,51 @@ impl Streaming {
         let (stop, stopped) = watch::channel(false);
         // Each lane on threads of its own: a refresh is not queued behind the requests
         // the server's runtime answers, nor they behind it.
-        let mut tasks = Vec::new();
-        let nice = config.stream.background_nice;
-        let mut threads = Vec::new();
-        {
+        let interval = options.commit_interval;
+        let start = |name: &str,
+                     threads: usize,
+                     nice: i32,
+                     refresher: Refresher,
+                     commits: broadcast::Receiver<Arc<Committed>>,
+                     published: broadcast::Receiver<String>| {
             let (stopped, refreshed) = (stopped.clone(), refreshed.clone());
-            let interval = options.commit_interval;
-            threads.push(lane::spawn("skillbrain-refresh", 2, 0, move || {
-                incremental.run(commits, published, interval, stopped, refreshed)
-            })?);
-        }
+            lane::spawn(name, threads, nice, move || {
+                refresher.run(commits, published, interval, stopped, refreshed)
+            })
+        };
+        let nice = config.stream.background_nice;
+        let mut threads = vec![start(
+            "skillbrain-refresh",
+            2,
+            0,
+            incremental,
+            commits,
+            published,
+        )?];
         if let Some(refresher) = large {
             let names: Vec<String> = refresher.modes().into_iter().map(|(n, ..)| n).collect();
             tracing::info!(models = ?names, "large incremental models refreshed on a lane of their own");
-            let (stopped, refreshed) = (stopped.clone(), refreshed.clone());
-            let interval = options.commit_interval;
-            threads.push(lane::spawn("skillbrain-large", 1, nice, move || {
-                refresher.run(large_commits, large_published, interval, stopped, refreshed)
-            })?);
+            threads.push(start(
+                "skillbrain-large",
+                1,
+                nice,
+                refresher,
+                large_commits,
+                large_published,
+            )?);
         }
         if let Some(refresher) = recompute {
-            let (stopped, refreshed) = (stopped.clone(), refreshed.clone());
-            let interval = options.commit_interval;
             let workers = config.stream.recompute_threads;
-            threads.push(lane::spawn(
+            threads.push(start(
                 "skillbrain-recompute",
                 workers,
                 nice,
-                move || refresher.run(slow_commits, slow_published, interval, stopped, refreshed),
+                refresher,
+                slow_commits,
+                slow_published,
             )?);
         }
+        let mut tasks = Vec::new();
         if let Some(restored) = boards {
             tasks.push(tokio::spawn(boards::feed(
                 lake.clone(),

@@ -272,16 +272,20 @@ impl Refresher {
         (fast, slow)
     }
 
-    /// Of the incremental models in `lane`, those that no other model reads and that
+    /// Of the models in `lane` (incremental ones), those that no other model reads and that
     /// hold more than `min_rows` rows in the store (none when `min_rows` is 0): see
     /// [`large_leaves`].
     pub fn large_leaves(&self, lane: &HashSet<String>, min_rows: usize) -> HashSet<String> {
-        let graph: Vec<(&str, &[String])> = (self.pipeline.models.iter())
-            .map(|m| (m.name.as_str(), m.reads.as_slice()))
-            .collect();
         let rows = |name: &str| self.store.get(name).map(|s| s.rows());
-        (large_leaves(&graph, rows, min_rows).into_iter())
-            .filter(|name| lane.contains(name) && self.flows.contains_key(name))
+        (large_leaves(&self.graph(), rows, min_rows).into_iter())
+            .filter(|name| lane.contains(name))
+            .collect()
+    }
+
+    /// Each model of the pipeline, in its order, with what it reads.
+    fn graph(&self) -> Vec<(&str, &[String])> {
+        (self.pipeline.models.iter())
+            .map(|m| (m.name.as_str(), m.reads.as_slice()))
             .collect()
     }
 
@@ -485,13 +489,9 @@ impl Refresher {
 
     /// The models in the order of [`quickest_first`], by each one's last refresh.
     fn refresh_order(&self) -> Vec<Model> {
-        let models = &self.pipeline.models;
-        let graph: Vec<(&str, &[String])> = (models.iter())
-            .map(|m| (m.name.as_str(), m.reads.as_slice()))
-            .collect();
         let cost = |name: &str| self.timings.get(name).map_or(0.0, |(s, _)| *s);
-        (quickest_first(&graph, cost).into_iter())
-            .map(|i| models[i].clone())
+        (quickest_first(&self.graph(), cost).into_iter())
+            .map(|i| self.pipeline.models[i].clone())
             .collect()
     }
 

@@ -656,12 +656,16 @@ fn a_slow_model_waits_four_times_its_refresh_time() {
     assert!(!defer(3.0, Duration::from_secs(12), 2.5));
 }
 
+/// What a model reads, as the pipeline keeps it.
+fn reads(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
 /// The refresh order: `b` reads `a`; `c` reads only tables. With `a` slow, `c` goes
 /// before it; `b` still after `a`. With no timings yet, the given order is kept.
 #[test]
 fn quick_models_are_refreshed_before_slow_ones_they_do_not_read() {
     use crate::stream::refresh::quickest_first;
-    let reads = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
     let (a, b, c) = (
         reads(&["assessment_results"]),
         reads(&["a"]),
@@ -688,7 +692,6 @@ fn quick_models_are_refreshed_before_slow_ones_they_do_not_read() {
 #[test]
 fn only_large_models_nothing_reads_get_a_lane_of_their_own() {
     use crate::stream::refresh::large_leaves;
-    let reads = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
     let (tables, wide) = (reads(&["assessment_results"]), reads(&["wide"]));
     let models: Vec<(&str, &[String])> = vec![
         ("big", &tables),
